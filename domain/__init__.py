@@ -1,0 +1,1 @@
+"""The label domain: events, aggregates and invariants, free of I/O."""

@@ -1,0 +1,91 @@
+"""How corrections rewrite the effective view of a history, never the history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+import msgspec
+
+from domain.errors import InvalidCorrection
+from domain.events import EventCorrected, LedgerEvent
+
+E = TypeVar("E", bound=LedgerEvent)
+
+# Envelope fields identify and date the recording itself; a correction amends
+# what was decided, never who recorded it or where it sits in the log.
+PROTECTED_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "actor", "idempotency_key"}
+)
+
+
+def effective_history(events: Sequence[E]) -> list[E]:
+    """Returns the events as corrected: retracted ones dropped, amended ones replaced.
+
+    Corrections are applied in recording order, so a later correction of the
+    same event wins; the corrections themselves are not part of the result.
+    """
+    corrections = [e for e in events if isinstance(e, EventCorrected)]
+    if not corrections:
+        return list(events)
+    by_version: dict[int, E | None] = {
+        e.originator_version: e for e in events if not isinstance(e, EventCorrected)
+    }
+    for correction in corrections:
+        target = by_version.get(correction.target_version)
+        if target is None:
+            continue
+        by_version[correction.target_version] = amend(target, correction)
+    return [e for _, e in sorted(by_version.items()) if e is not None]
+
+
+def amend(target: E, correction: EventCorrected) -> E | None:
+    if correction.amended is None:
+        return None
+    return msgspec.convert(
+        {**msgspec.to_builtins(target), **correction.amended},
+        type=type(target),
+    )
+
+
+def check_correction(
+    history: Iterable[LedgerEvent], target_version: int, amended: dict[str, object] | None
+) -> LedgerEvent:
+    """Returns the event a correction targets, or raises if it cannot apply."""
+    target = next(
+        (e for e in history if e.originator_version == target_version), None
+    )
+    if target is None:
+        msg = f"no event at version {target_version} to correct"
+        raise InvalidCorrection(msg)
+    if isinstance(target, EventCorrected):
+        msg = "a correction cannot itself be corrected; record a new correction"
+        raise InvalidCorrection(msg)
+    if amended is not None:
+        check_amendment(target, amended)
+    return target
+
+
+def check_amendment(target: LedgerEvent, amended: dict[str, object]) -> None:
+    fields = set(target.__struct_fields__)
+    unknown = sorted(set(amended) - fields)
+    if unknown:
+        msg = f"{type(target).__name__} has no field(s) {', '.join(unknown)}"
+        raise InvalidCorrection(msg)
+    protected = sorted(set(amended) & PROTECTED_FIELDS)
+    if protected:
+        msg = f"field(s) {', '.join(protected)} record the ledger itself and cannot be amended"
+        raise InvalidCorrection(msg)
+    try:
+        amend(target, EventCorrected(
+            originator_id=target.originator_id,
+            originator_version=0,
+            timestamp=target.timestamp,
+            actor="",
+            effective_on=target.effective_on,
+            target_version=target.originator_version,
+            reason="",
+            amended=dict(amended),
+        ))
+    except msgspec.ValidationError as error:
+        raise InvalidCorrection(f"amendment is invalid: {error}") from None

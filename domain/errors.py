@@ -1,0 +1,109 @@
+"""Named domain errors; every rejected command raises one of these."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger reports to its users."""
+
+    code = "ledger-error"
+    title = "Ledger error"
+
+
+class NotFound(LedgerError):
+    code = "not-found"
+    title = "Not found"
+
+
+class ClusterNotFound(NotFound):
+    code = "cluster-not-found"
+    title = "Unknown cluster"
+
+
+class StageNotFound(NotFound):
+    code = "stage-not-found"
+    title = "Unknown stage"
+
+
+class EventNotFound(NotFound):
+    code = "event-not-found"
+    title = "Unknown event"
+
+
+class InvariantViolation(LedgerError):
+    """A command that the ledger's rules make impossible."""
+
+    code = "invariant-violation"
+    title = "Command rejected by a ledger rule"
+
+
+class InvalidSlug(InvariantViolation):
+    code = "invalid-slug"
+    title = "Invalid cluster slug"
+
+
+class InvalidCommand(InvariantViolation):
+    code = "invalid-command"
+    title = "Invalid command"
+
+
+class DuplicateSlug(InvariantViolation):
+    code = "duplicate-slug"
+    title = "Cluster already registered"
+
+
+class DuplicateStage(InvariantViolation):
+    code = "duplicate-stage"
+    title = "Stage already opened"
+
+
+class LabelAlreadyGranted(InvariantViolation):
+    code = "label-already-granted"
+    title = "Label already granted for this stage"
+
+
+class StageNotOpen(InvariantViolation):
+    code = "stage-not-open"
+    title = "Stage is not open"
+
+
+class OutsideStagePeriod(InvariantViolation):
+    code = "outside-stage-period"
+    title = "Date outside the stage's period"
+
+
+class NoActiveLabel(InvariantViolation):
+    code = "no-active-label"
+    title = "Cluster holds no active label"
+
+
+class ClusterInactive(InvariantViolation):
+    code = "cluster-inactive"
+    title = "Cluster is merged or dissolved"
+
+
+class UnknownCriterion(InvariantViolation):
+    code = "unknown-criterion"
+    title = "Criterion not defined by the stage"
+
+
+class StageAlreadyClosed(InvariantViolation):
+    code = "stage-already-closed"
+    title = "Stage already closed"
+
+
+class MergeIntoSelf(InvariantViolation):
+    code = "merge-into-self"
+    title = "A cluster cannot merge into itself"
+
+
+class InvalidCorrection(InvariantViolation):
+    code = "invalid-correction"
+    title = "Correction cannot apply"
+
+
+class ConcurrencyConflict(LedgerError):
+    """Another writer changed an aggregate this command read or wrote."""
+
+    code = "concurrency-conflict"
+    title = "Concurrent write conflict"

@@ -1,0 +1,573 @@
+"""The ledger application: loads aggregates, runs domain commands, appends atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper, Recorder
+
+from domain import cluster_commands as cc
+from domain import stage as st
+from domain.cluster import Cluster, project_cluster
+from domain.errors import (
+    ClusterNotFound,
+    ConcurrencyConflict,
+    DuplicateSlug,
+    DuplicateStage,
+    StageNotFound,
+)
+from domain.events import LedgerEvent
+from domain.stage import Stage, project_stage
+from domain.values import (
+    Criterion,
+    EuropeanLevel,
+    MemberCounts,
+    Provenance,
+    ReportedCount,
+    Tier,
+    check_slug,
+    cluster_id,
+    event_id,
+    stage_id,
+)
+from infrastructure.mapper import MsgspecMapper
+from infrastructure.settings import StoreSettings
+from infrastructure.store.hooks import AppendHook
+from infrastructure.store.recorders import LedgerRecorder, StaleReadError
+from infrastructure.store.sql import Tx
+
+T = TypeVar("T")
+
+
+class Origin(msgspec.Struct, frozen=True, kw_only=True):
+    """Who asks for a command, on what evidence, under which idempotency key."""
+
+    actor: str
+    source: str | None = None
+    idempotency_key: str | None = None
+
+
+class RecordedEvent(msgspec.Struct, frozen=True, kw_only=True):
+    event_id: str
+    position: int
+    aggregate_id: str
+    version: int
+    type: str
+
+
+class Receipt(msgspec.Struct, frozen=True, kw_only=True):
+    """What a command appended, in ledger order."""
+
+    events: tuple[RecordedEvent, ...]
+
+    @property
+    def last(self) -> RecordedEvent:
+        return self.events[-1]
+
+    def version_of(self, aggregate_id: str) -> int:
+        return max(e.version for e in self.events if e.aggregate_id == aggregate_id)
+
+
+class PositionedEvent(msgspec.Struct, frozen=True):
+    position: int
+    event: LedgerEvent
+
+
+class Ledger(Application[str]):
+    """One ledger on one store; every command is one atomic append."""
+
+    name = "Ledger"
+
+    def __init__(self, settings: StoreSettings, hooks: Iterable[AppendHook] = ()) -> None:
+        self.settings = settings
+        super().__init__(env=settings.env)
+        for hook in hooks:
+            self.store.add_hook(hook)
+
+    # --- wiring -------------------------------------------------------------
+
+    def construct_mapper(self) -> Mapper[str]:
+        return MsgspecMapper(
+            compressor=self.factory.compressor(), cipher=self.factory.cipher()
+        )
+
+    @property
+    def store(self) -> LedgerRecorder:
+        recorder: Recorder = self.recorder
+        assert isinstance(recorder, LedgerRecorder)
+        return recorder
+
+    def read(self) -> Any:
+        """A read-only transaction on the ledger's database (a context manager of Tx)."""
+        return self.store.read_transaction()
+
+    def write(self) -> Any:
+        """A write transaction for side tables (not events): a context manager of Tx."""
+        return self.store.write_transaction()
+
+    # --- loading ------------------------------------------------------------
+
+    def find_cluster(self, slug: str) -> Cluster | None:
+        try:
+            return self.repository.get(cluster_id(slug), projector_func=project_cluster)  # type: ignore[arg-type]
+        except AggregateNotFoundError:
+            return None
+
+    def get_cluster(self, slug: str) -> Cluster:
+        cluster = self.find_cluster(slug)
+        if cluster is None:
+            msg = f"no cluster {slug!r} in the ledger"
+            raise ClusterNotFound(msg)
+        return cluster
+
+    def find_stage(self, number: int) -> Stage | None:
+        try:
+            return self.repository.get(stage_id(number), projector_func=project_stage)  # type: ignore[arg-type]
+        except AggregateNotFoundError:
+            return None
+
+    def get_stage(self, number: int) -> Stage:
+        stage = self.find_stage(number)
+        if stage is None:
+            msg = f"no stage {number} in the ledger"
+            raise StageNotFound(msg)
+        return stage
+
+    def aggregate_ids(self, prefix: str) -> list[str]:
+        with self.read() as tx:
+            tx.execute(
+                f"SELECT DISTINCT originator_id FROM {self.store.events_table(tx)} "
+                "WHERE originator_id LIKE ? ORDER BY originator_id",
+                (prefix + "%",),
+            )
+            return [row[0] for row in tx.fetchall()]
+
+    def cluster_slugs(self) -> list[str]:
+        return [i.removeprefix("cluster:") for i in self.aggregate_ids("cluster:")]
+
+    def stage_numbers(self) -> list[int]:
+        return sorted(int(i.removeprefix("stage:")) for i in self.aggregate_ids("stage:"))
+
+    def clusters(self) -> Iterator[Cluster]:
+        for slug in self.cluster_slugs():
+            yield self.get_cluster(slug)
+
+    def positioned_events(
+        self, aggregate_id: str, *, up_to_position: int | None = None
+    ) -> list[PositionedEvent]:
+        """An aggregate's events with their ledger positions, optionally as known at a position."""
+        position_column = "rowid" if self.settings.dialect == "sqlite" else "notification_id"
+        statement = (
+            f"SELECT {position_column}, originator_version, topic, state "
+            f"FROM {{table}} WHERE originator_id = ?"
+        )
+        params: list[Any] = [aggregate_id]
+        if up_to_position is not None:
+            statement += f" AND {position_column} <= ?"
+            params.append(up_to_position)
+        statement += " ORDER BY originator_version"
+        with self.read() as tx:
+            tx.execute(statement.format(table=self.store.events_table(tx)), params)
+            rows = tx.fetchall()
+        decode = self.mapper.to_domain_event  # type: ignore[attr-defined]
+        return [
+            PositionedEvent(row[0], decode(_stored(aggregate_id, row)))
+            for row in rows
+        ]
+
+    def last_position(self) -> int:
+        return int(self.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+
+    # --- appending ----------------------------------------------------------
+
+    def append(
+        self,
+        events: Sequence[LedgerEvent],
+        *,
+        read: Iterable[Cluster | Stage] = (),
+        on_duplicate: Callable[[], Exception] | None = None,
+        **options: Any,
+    ) -> Receipt:
+        """Appends events atomically; ``read`` aggregates must not have changed meanwhile."""
+        written = {e.originator_id for e in events}
+        expected = {a.id: a.version for a in read if a.id not in written}
+        try:
+            recordings = self.save(
+                *events, ledger_events=list(events), expected_versions=expected, **options
+            )
+        except StaleReadError as error:
+            raise ConcurrencyConflict(str(error)) from None
+        except IntegrityError:
+            if on_duplicate is not None:
+                raise on_duplicate() from None
+            ids = ", ".join(sorted(written))
+            msg = f"another writer changed {ids} first; reload and retry"
+            raise ConcurrencyConflict(msg) from None
+        return Receipt(
+            events=tuple(
+                RecordedEvent(
+                    event_id=event_id(r.domain_event.originator_id, r.domain_event.originator_version),
+                    position=r.notification.id,
+                    aggregate_id=r.domain_event.originator_id,
+                    version=r.domain_event.originator_version,
+                    type=type(r.domain_event).__name__,
+                )
+                for r in recordings
+            )
+        )
+
+    def provenance(self, origin: Origin) -> Provenance:
+        return Provenance(
+            actor=origin.actor,
+            recorded_at=datetime.now(UTC),
+            source=origin.source,
+            idempotency_key=origin.idempotency_key,
+        )
+
+    # --- stage commands -----------------------------------------------------
+
+    def open_stage(  # noqa: PLR0913
+        self,
+        origin: Origin,
+        *,
+        number: int,
+        title: str,
+        starts_on: date,
+        ends_on: date,
+        decided_by: str,
+        criteria: tuple[Criterion, ...] = (),
+        minimum_european_label: EuropeanLevel | None = None,
+        reported_counts: tuple[ReportedCount, ...] = (),
+        opened_on: date | None = None,
+        **options: Any,
+    ) -> Receipt:
+        event = st.open_stage(
+            self.find_stage(number),
+            self.provenance(origin),
+            number=number,
+            title=title,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            decided_by=decided_by,
+            criteria=criteria,
+            minimum_european_label=minimum_european_label,
+            reported_counts=reported_counts,
+            opened_on=opened_on,
+        )
+        duplicate = DuplicateStage(f"stage {number} is already open")
+        return self.append([event], on_duplicate=lambda: duplicate, **options)
+
+    def revise_stage_criteria(
+        self,
+        origin: Origin,
+        number: int,
+        *,
+        criteria: tuple[Criterion, ...],
+        minimum_european_label: EuropeanLevel | None,
+        revised_on: date,
+        reason: str = "",
+        **options: Any,
+    ) -> Receipt:
+        stage = self.get_stage(number)
+        event = st.revise_criteria(
+            stage,
+            self.provenance(origin),
+            criteria=criteria,
+            minimum_european_label=minimum_european_label,
+            revised_on=revised_on,
+            reason=reason,
+        )
+        return self.append([event], **options)
+
+    def extend_stage_period(
+        self,
+        origin: Origin,
+        number: int,
+        *,
+        ends_on: date,
+        decided_on: date,
+        decided_by: str = "",
+        reason: str = "",
+        **options: Any,
+    ) -> Receipt:
+        event = st.extend_period(
+            self.get_stage(number),
+            self.provenance(origin),
+            ends_on=ends_on,
+            decided_on=decided_on,
+            decided_by=decided_by,
+            reason=reason,
+        )
+        return self.append([event], **options)
+
+    def report_stage_count(
+        self, origin: Origin, number: int, *, reported: ReportedCount, **options: Any
+    ) -> Receipt:
+        event = st.report_count(self.get_stage(number), self.provenance(origin), reported=reported)
+        return self.append([event], **options)
+
+    def close_stage(self, origin: Origin, number: int, *, closed_on: date, **options: Any) -> Receipt:
+        """Closes a stage and expires, in the same transaction, every label still held."""
+        stage = self.get_stage(number)
+        p = self.provenance(origin)
+        closure = st.close_stage(stage, p, closed_on=closed_on)
+        clusters = list(self.clusters())
+        expiries = [
+            e for c in clusters if (e := cc.expire_label(c, stage, p, closed_on=closed_on))
+        ]
+        return self.append([closure, *expiries], read=clusters, **options)
+
+    # --- cluster commands ---------------------------------------------------
+
+    def register_cluster(  # noqa: PLR0913
+        self,
+        origin: Origin,
+        *,
+        slug: str,
+        name: str,
+        registered_on: date,
+        regions: tuple[str, ...] = (),
+        themes: tuple[str, ...] = (),
+        website: str | None = None,
+        founded_on: date | None = None,
+        **options: Any,
+    ) -> Receipt:
+        check_slug(slug)
+        event = cc.register_cluster(
+            self.find_cluster(slug),
+            self.provenance(origin),
+            slug=slug,
+            name=name,
+            registered_on=registered_on,
+            regions=regions,
+            themes=themes,
+            website=website,
+            founded_on=founded_on,
+        )
+        duplicate = DuplicateSlug(f"cluster {slug} is already registered")
+        return self.append([event], on_duplicate=lambda: duplicate, **options)
+
+    def rename_cluster(
+        self, origin: Origin, slug: str, *, name: str, effective_on: date, **options: Any
+    ) -> Receipt:
+        event = cc.rename_cluster(
+            self.get_cluster(slug), self.provenance(origin), name=name, effective_on=effective_on
+        )
+        return self.append([event], **options)
+
+    def merge_cluster(
+        self,
+        origin: Origin,
+        slug: str,
+        *,
+        into: str,
+        effective_on: date,
+        decision_ref: str | None = None,
+        **options: Any,
+    ) -> Receipt:
+        source = self.get_cluster(slug)
+        target = source if into == slug else self.get_cluster(into)
+        events = cc.merge_clusters(
+            source, target, self.provenance(origin), effective_on=effective_on, decision_ref=decision_ref
+        )
+        return self.append(list(events), **options)
+
+    def dissolve_cluster(
+        self, origin: Origin, slug: str, *, effective_on: date, reason: str, **options: Any
+    ) -> Receipt:
+        event = cc.dissolve_cluster(
+            self.get_cluster(slug), self.provenance(origin), effective_on=effective_on, reason=reason
+        )
+        return self.append([event], **options)
+
+    def grant_label(  # noqa: PLR0913
+        self,
+        origin: Origin,
+        slug: str,
+        *,
+        stage: int,
+        decided_on: date,
+        decided_by: str,
+        effective_from: date,
+        valid_until: date | None = None,
+        decision_ref: str | None = None,
+        tier: Tier | None = None,
+        conditions: tuple[str, ...] = (),
+        **options: Any,
+    ) -> Receipt:
+        cluster = self.get_cluster(slug)
+        stage_state = self.get_stage(stage)
+        event = cc.grant_label(
+            cluster,
+            stage_state,
+            self.provenance(origin),
+            decided_on=decided_on,
+            decided_by=decided_by,
+            effective_from=effective_from,
+            valid_until=valid_until,
+            decision_ref=decision_ref,
+            tier=tier,
+            conditions=conditions,
+        )
+        return self.append([event], read=[stage_state], **options)
+
+    def extend_label(  # noqa: PLR0913
+        self,
+        origin: Origin,
+        slug: str,
+        *,
+        decided_on: date,
+        valid_until: date,
+        reason: str,
+        conditions: tuple[str, ...] = (),
+        **options: Any,
+    ) -> Receipt:
+        event = cc.extend_label(
+            self.get_cluster(slug),
+            self.provenance(origin),
+            decided_on=decided_on,
+            valid_until=valid_until,
+            reason=reason,
+            conditions=conditions,
+        )
+        return self.append([event], **options)
+
+    def withdraw_label(  # noqa: PLR0913
+        self,
+        origin: Origin,
+        slug: str,
+        *,
+        decided_on: date,
+        effective_on: date,
+        decided_by: str,
+        reason: str,
+        decision_ref: str | None = None,
+        **options: Any,
+    ) -> Receipt:
+        event = cc.withdraw_label(
+            self.get_cluster(slug),
+            self.provenance(origin),
+            decided_on=decided_on,
+            effective_on=effective_on,
+            decided_by=decided_by,
+            reason=reason,
+            decision_ref=decision_ref,
+        )
+        return self.append([event], **options)
+
+    def review_criteria(  # noqa: PLR0913
+        self,
+        origin: Origin,
+        slug: str,
+        *,
+        stage: int,
+        reviewed_on: date,
+        reviewer: str,
+        kind: str,
+        measurements: dict[str, float],
+        outcome: str,
+        classification: str | None = None,
+        **options: Any,
+    ) -> Receipt:
+        stage_state = self.get_stage(stage)
+        event = cc.review_criteria(
+            self.get_cluster(slug),
+            stage_state,
+            self.provenance(origin),
+            reviewed_on=reviewed_on,
+            reviewer=reviewer,
+            kind=kind,
+            measurements=measurements,
+            outcome=outcome,
+            classification=classification,
+        )
+        return self.append([event], read=[stage_state], **options)
+
+    def award_european_label(  # noqa: PLR0913
+        self,
+        origin: Origin,
+        slug: str,
+        *,
+        level: EuropeanLevel,
+        awarded_on: date,
+        valid_until: date | None,
+        issuer: str = "ESCA",
+        **options: Any,
+    ) -> Receipt:
+        event = cc.award_european_label(
+            self.get_cluster(slug),
+            self.provenance(origin),
+            level=level,
+            awarded_on=awarded_on,
+            valid_until=valid_until,
+            issuer=issuer,
+        )
+        return self.append([event], **options)
+
+    def report_membership(  # noqa: PLR0913
+        self,
+        origin: Origin,
+        slug: str,
+        *,
+        as_of: date,
+        members: MemberCounts,
+        private_funding_share: float | None = None,
+        european_projects: int | None = None,
+        **options: Any,
+    ) -> Receipt:
+        event = cc.report_membership(
+            self.get_cluster(slug),
+            self.provenance(origin),
+            as_of=as_of,
+            members=members,
+            private_funding_share=private_funding_share,
+            european_projects=european_projects,
+        )
+        return self.append([event], **options)
+
+    def correct_event(
+        self,
+        origin: Origin,
+        target_event_id: str,
+        *,
+        reason: str,
+        amended: dict[str, object] | None = None,
+        effective_on: date | None = None,
+        **options: Any,
+    ) -> Receipt:
+        """Retracts or amends an earlier event by a new correcting event."""
+        from domain.values import split_event_id
+
+        aggregate_id, version = split_event_id(target_event_id)
+        p = self.provenance(origin)
+        on = effective_on or p.recorded_at.date()
+        if aggregate_id.startswith("stage:"):
+            stage = self.get_stage(int(aggregate_id.removeprefix("stage:")))
+            event: LedgerEvent = st.correct_stage_event(
+                stage, p, target_version=version, reason=reason, amended=amended, effective_on=on
+            )
+        else:
+            cluster = self.get_cluster(aggregate_id.removeprefix("cluster:"))
+            event = cc.correct_cluster_event(
+                cluster, p, target_version=version, reason=reason, amended=amended, effective_on=on
+            )
+        return self.append([event], **options)
+
+
+def _stored(aggregate_id: str, row: tuple[Any, ...]) -> Any:
+    from eventsourcing.persistence import StoredEvent
+
+    return StoredEvent(
+        originator_id=aggregate_id, originator_version=row[1], topic=row[2], state=bytes(row[3])
+    )
+
+
+def open_ledger(settings: StoreSettings, hooks: Iterable[AppendHook] = ()) -> Ledger:
+    return Ledger(settings, hooks)
+
+
+__all__ = ["Ledger", "Origin", "Receipt", "RecordedEvent", "Tx", "open_ledger"]

@@ -1,0 +1,200 @@
+"""Application recorders for SQLite and PostgreSQL with one append path.
+
+Each append runs in one transaction that serialises writers, assigns dense
+ledger positions (1, 2, 3, ... with no gaps, so that position N is Merkle
+leaf N-1), checks the versions of aggregates the command only read, inserts
+the events in one statement and runs every registered append hook (Merkle
+leaves, idempotency records, inline read models) before committing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.rows import tuple_row
+
+from infrastructure.store.hooks import AppendedEvent, AppendHook
+from infrastructure.store.sql import Tx
+
+
+class StaleReadError(IntegrityError):
+    """An aggregate the command read was changed by another writer meanwhile."""
+
+
+class LedgerRecorder:
+    """The parts of the append path that do not depend on the store."""
+
+    hooks: list[AppendHook]
+    events_table_name: str
+
+    def add_hook(self, hook: AppendHook) -> None:
+        with self.write_transaction() as tx:
+            hook.create_tables(tx)
+        self.hooks.append(hook)
+
+    def write_transaction(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def read_transaction(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def events_table(self, tx: Tx) -> str:
+        return tx.table(self.events_table_name)
+
+    def _append(
+        self, tx: Tx, stored_events: Sequence[StoredEvent], options: Mapping[str, Any]
+    ) -> list[int]:
+        self._check_read_versions(tx, options.get("expected_versions") or {})
+        if not stored_events:
+            return []
+        base = self._last_position(tx)
+        positions = list(range(base + 1, base + 1 + len(stored_events)))
+        self._insert_rows(tx, positions, stored_events)
+        domain_events = options.get("ledger_events") or [None] * len(stored_events)
+        appended = [
+            AppendedEvent(p, s.originator_id, s.originator_version, s.topic, s.state, e)  # type: ignore[arg-type]
+            for p, s, e in zip(positions, stored_events, domain_events, strict=True)
+        ]
+        for hook in self.hooks:
+            hook.on_append(tx, appended, options)
+        return positions
+
+    def _check_read_versions(self, tx: Tx, expected: Mapping[str, int]) -> None:
+        if not expected:
+            return
+        ids = list(expected)
+        marks = ",".join("?" * len(ids))
+        tx.execute(
+            f"SELECT originator_id, MAX(originator_version) FROM {self.events_table(tx)} "
+            f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+            ids,
+        )
+        found = {row[0]: row[1] for row in tx.fetchall()}
+        for aggregate_id, version in expected.items():
+            if found.get(aggregate_id, 0) != version:
+                msg = f"{aggregate_id} changed since it was read (version {version})"
+                raise StaleReadError(msg)
+
+    def _last_position(self, tx: Tx) -> int:
+        raise NotImplementedError
+
+    def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
+        raise NotImplementedError
+
+
+class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hooks = []
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Tx]:
+        with self.datastore.get_connection(commit=True) as conn:
+            raw: sqlite3.Connection = conn._sqlite_conn  # noqa: SLF001
+            cursor = raw.cursor()
+            try:
+                # IMMEDIATE takes the write lock before reading the last position.
+                cursor.execute("BEGIN IMMEDIATE")
+                yield Tx(cursor, "sqlite")
+                raw.commit()
+            except sqlite3.IntegrityError as error:
+                raw.rollback()
+                raise IntegrityError(error) from error
+            except BaseException:
+                raw.rollback()
+                raise
+            finally:
+                cursor.close()
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Tx]:
+        with self.datastore.get_connection(commit=False) as conn:
+            raw: sqlite3.Connection = conn._sqlite_conn  # noqa: SLF001
+            cursor = raw.cursor()
+            try:
+                cursor.execute("BEGIN")
+                yield Tx(cursor, "sqlite")
+            finally:
+                raw.rollback()
+                cursor.close()
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self.write_transaction() as tx:
+            return self._append(tx, stored_events, kwargs)
+
+    def _last_position(self, tx: Tx) -> int:
+        return int(tx.scalar(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}"))
+
+    def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
+        tx.executemany(
+            f"INSERT INTO {self.events_table_name} "
+            "(rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)",
+            [
+                (p, s.originator_id, s.originator_version, s.topic, s.state)
+                for p, s in zip(positions, stored, strict=True)
+            ],
+        )
+
+
+class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hooks = []
+
+    @property
+    def schema(self) -> str:
+        return str(self.datastore.schema)
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Tx]:
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.transaction(), conn.cursor(row_factory=tuple_row) as cursor:
+                    yield Tx(cursor, "postgresql", self.schema)
+            except psycopg.errors.IntegrityError as error:
+                raise IntegrityError(error) from error
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Tx]:
+        with self.datastore.get_connection() as conn:
+            with conn.transaction(force_rollback=True), conn.cursor(
+                row_factory=tuple_row
+            ) as cursor:
+                yield Tx(cursor, "postgresql", self.schema)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self.write_transaction() as tx:
+            table = self.events_table(tx)
+            tx.execute(f"SET LOCAL lock_timeout = '{self.datastore.lock_timeout}s'")
+            # EXCLUSIVE still lets readers in, but serialises writers, so that
+            # positions are assigned and committed in the same order.
+            tx.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            return self._append(tx, stored_events, kwargs)
+
+    def _last_position(self, tx: Tx) -> int:
+        return int(tx.scalar(f"SELECT COALESCE(MAX(notification_id), 0) FROM {self.events_table(tx)}"))
+
+    def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
+        tx.execute(
+            f"INSERT INTO {self.events_table(tx)} "
+            "(notification_id, originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bytea[])",
+            (
+                positions,
+                [s.originator_id for s in stored],
+                [s.originator_version for s in stored],
+                [s.topic for s in stored],
+                [s.state for s in stored],
+            ),
+        )
