@@ -21,6 +21,7 @@ from domain.errors import (
     StageNotFound,
 )
 from domain.events import LedgerEvent
+from domain.replay import Positioned
 from domain.stage import Stage, project_stage
 from domain.values import (
     Criterion,
@@ -70,11 +71,6 @@ class Receipt(msgspec.Struct, frozen=True, kw_only=True):
 
     def version_of(self, aggregate_id: str) -> int:
         return max(e.version for e in self.events if e.aggregate_id == aggregate_id)
-
-
-class PositionedEvent(msgspec.Struct, frozen=True):
-    position: int
-    event: LedgerEvent
 
 
 class Ledger(Application[str]):
@@ -158,7 +154,7 @@ class Ledger(Application[str]):
 
     def positioned_events(
         self, aggregate_id: str, *, up_to_position: int | None = None
-    ) -> list[PositionedEvent]:
+    ) -> list[Positioned]:
         """An aggregate's events with their ledger positions, optionally as known at a position."""
         position_column = "rowid" if self.settings.dialect == "sqlite" else "notification_id"
         statement = (
@@ -175,7 +171,7 @@ class Ledger(Application[str]):
             rows = tx.fetchall()
         decode = self.mapper.to_domain_event  # type: ignore[attr-defined]
         return [
-            PositionedEvent(row[0], decode(_stored(aggregate_id, row)))
+            Positioned(row[0], decode(_stored(aggregate_id, row)))
             for row in rows
         ]
 

@@ -1,0 +1,24 @@
+"""The ``label-ledger`` command."""
+
+from __future__ import annotations
+
+import click
+
+from api.cli import history_commands, seed_commands
+
+COMMAND_MODULES = [seed_commands, history_commands]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="label-ledger")
+def cli() -> None:
+    """An event-sourced audit ledger of the French pôles de compétitivité label."""
+
+
+for module in COMMAND_MODULES:
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="label-ledger")

@@ -1,0 +1,56 @@
+"""Fixtures shared by the whole suite: one ledger per test, on each store."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from infrastructure.composition import open_ledger
+from infrastructure.ledger import Ledger
+
+POSTGRES_URL = os.environ.get(
+    "LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_admin_connection() -> psycopg.Connection:
+    try:
+        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is mandatory in CI and unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable (set CI=1 to make this fail): {error}")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty schema on the real server, dropped after the test."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with postgres_admin_connection() as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{POSTGRES_URL}?schema={schema}"
+    finally:
+        with postgres_admin_connection() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """A database URL for an empty ledger, once per store."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/ledger.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def ledger(store_url: str) -> Iterator[Ledger]:
+    app = open_ledger(store_url)
+    try:
+        yield app
+    finally:
+        app.close()
