@@ -42,7 +42,9 @@ def consistency_proof_coordinates(first: int, second: int) -> set[NodeCoordinate
     return _coordinates_of(_consistency_proof_ranges(first, second))
 
 
-def consistency_proof(first: int, second: int, nodes: Mapping[NodeCoordinate, bytes]) -> list[bytes]:
+def consistency_proof(
+    first: int, second: int, nodes: Mapping[NodeCoordinate, bytes]
+) -> list[bytes]:
     """PROOF(first, D[second]) of RFC 9162 §2.1.4.1.
 
     Empty when ``first == 0`` or ``first == second``: there is nothing to prove.
@@ -50,7 +52,9 @@ def consistency_proof(first: int, second: int, nodes: Mapping[NodeCoordinate, by
     return _hashes_of(_consistency_proof_ranges(first, second), nodes)
 
 
-def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
+def verify_inclusion(
+    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> bool:
     """RFC 9162 §2.1.3.2: does ``proof`` place ``leaf_hash`` at ``index`` in the tree ``root``?"""
     if not (_is_size(index) and _is_size(size) and index < size):
         return False
@@ -81,13 +85,13 @@ def verify_consistency(
         return False
     if not (is_hash(first_root) and is_hash(second_root) and _is_hash_list(proof)):
         return False
-    if first == 0:
-        return len(proof) == 0 and first_root == EMPTY_ROOT and (second > 0 or second_root == EMPTY_ROOT)
+    if first == 0 and first_root != EMPTY_ROOT:
+        return False
     if first == second:
         return len(proof) == 0 and first_root == second_root
-    if len(proof) == 0:
-        return False
-    return _check_consistency_path(first, second, first_root, second_root, proof)
+    if first == 0:
+        return len(proof) == 0
+    return len(proof) > 0 and _check_consistency_path(first, second, first_root, second_root, proof)
 
 
 def _inclusion_path_ranges(index: int, size: int) -> list[LeafRange]:
@@ -111,7 +115,7 @@ def _consistency_proof_ranges(first: int, second: int) -> list[LeafRange]:
     """SUBPROOF(first, D[second], true) unrolled into a loop over leaf ranges."""
     if not 0 <= first <= second:
         raise ValueError(f"no consistency proof from size {first} to size {second}")
-    if first == 0 or first == second:
+    if first in (0, second):
         return []
     siblings_from_top: list[LeafRange] = []
     start, width, remaining_old = 0, second, first
@@ -142,7 +146,9 @@ def _hashes_of(ranges: list[LeafRange], nodes: Mapping[NodeCoordinate, bytes]) -
     return [subtree_hash_from_nodes(start, end, nodes) for start, end in ranges]
 
 
-def _root_from_inclusion_path(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes | None:
+def _root_from_inclusion_path(
+    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes]
+) -> bytes | None:
     fn, sn = index, size - 1
     r = leaf_hash
     for p in proof:
@@ -194,6 +200,8 @@ def _is_size(value: object) -> bool:
 
 
 def _is_hash_list(proof: object) -> bool:
-    return isinstance(proof, Sequence) and not isinstance(proof, (bytes, bytearray, str)) and all(
-        is_hash(entry) for entry in proof
+    return (
+        isinstance(proof, Sequence)
+        and not isinstance(proof, (bytes, bytearray, str))
+        and all(is_hash(entry) for entry in proof)
     )

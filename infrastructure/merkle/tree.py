@@ -134,10 +134,11 @@ def nodes_to_store_after_append(
     push = pending.append
     pop = pending.pop
     # Locals keep this loop lean: it runs once per leaf plus once per completed parent.
-    for position, digest in enumerate(new_leaf_hashes, start=old_size):
-        if not isinstance(digest, bytes) or len(digest) != HASH_SIZE:
-            raise ValueError(f"leaf hash at position {position} is not {HASH_SIZE} bytes")
-        record((0, position, digest))
+    for position, leaf in enumerate(new_leaf_hashes, start=old_size):
+        if not isinstance(leaf, bytes) or len(leaf) != HASH_SIZE:
+            _require_leaf_hash(leaf, position)
+        record((0, position, leaf))
+        digest = leaf
         level = 0
         index = position
         # Each trailing 1 bit of the position is a completed left sibling to merge with.
@@ -173,16 +174,26 @@ class RootBuilder:
         return tuple(self._pending)
 
     def append(self, leaf: bytes) -> None:
-        self.extend((leaf,))
+        # Spelled out rather than extend((leaf,)): per-event streaming calls this 10**6 times.
+        _require_leaf_hash(leaf, self._size)
+        pending = self._pending
+        digest = leaf
+        carry = self._size
+        while carry & 1:
+            digest = sha256(NODE_PREFIX + pending.pop() + digest).digest()
+            carry >>= 1
+        pending.append(digest)
+        self._size += 1
 
     def extend(self, leaves: Iterable[bytes]) -> None:
         pending = self._pending
         pop = pending.pop
         push = pending.append
         size = self._size
-        for digest in leaves:
-            if not isinstance(digest, bytes) or len(digest) != HASH_SIZE:
-                raise ValueError(f"leaf hash at position {size} is not {HASH_SIZE} bytes")
+        for leaf in leaves:
+            if not isinstance(leaf, bytes) or len(leaf) != HASH_SIZE:
+                _require_leaf_hash(leaf, size)
+            digest = leaf
             carry = size
             while carry & 1:
                 digest = sha256(NODE_PREFIX + pop() + digest).digest()
@@ -210,6 +221,11 @@ def _stored(nodes: Mapping[NodeCoordinate, bytes], coordinate: NodeCoordinate) -
         return nodes[coordinate]
     except KeyError:
         raise MissingNodeError(coordinate) from None
+
+
+def _require_leaf_hash(leaf: object, position: int) -> None:
+    if not is_hash(leaf):
+        raise ValueError(f"leaf hash at position {position} is not {HASH_SIZE} bytes")
 
 
 def _require_non_negative(name: str, value: int) -> None:
