@@ -15,7 +15,7 @@ E = TypeVar("E", bound=LedgerEvent)
 # Envelope fields identify and date the recording itself; a correction amends
 # what was decided, never who recorded it or where it sits in the log.
 PROTECTED_FIELDS = frozenset(
-    {"originator_id", "originator_version", "timestamp", "actor", "idempotency_key"}
+    {"originator_id", "originator_version", "timestamp", "actor", "idempotency_key", "slug", "number"}
 )
 
 
@@ -60,6 +60,9 @@ def check_correction(
         raise InvalidCorrection(msg)
     if isinstance(target, EventCorrected):
         msg = "a correction cannot itself be corrected; record a new correction"
+        raise InvalidCorrection(msg)
+    if target_version == 1 and amended is None:
+        msg = "the event that created the aggregate can be amended, not retracted"
         raise InvalidCorrection(msg)
     if amended is not None:
         check_amendment(target, amended)

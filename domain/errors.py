@@ -107,3 +107,50 @@ class ConcurrencyConflict(LedgerError):
 
     code = "concurrency-conflict"
     title = "Concurrent write conflict"
+
+
+class ProjectionError(LedgerError):
+    """The read models cannot follow the ledger; they stop rather than skip an event."""
+
+    code = "projection-error"
+    title = "Read models stopped"
+
+
+class ProjectionBehind(ProjectionError):
+    code = "projection-behind"
+    title = "Read models are not at the ledger's position"
+
+
+class ProjectionFailed(ProjectionError):
+    code = "projection-failed"
+    title = "Read models failed on an event"
+
+
+# --- access tokens and write preconditions (HTTP API) ----------------------
+
+
+class TokenNotFound(NotFound):
+    code = "token-not-found"
+    title = "Unknown access token"
+
+
+class InvalidTokenName(InvariantViolation):
+    code = "invalid-token-name"
+    title = "Invalid access token name"
+
+
+class DuplicateTokenName(InvariantViolation):
+    code = "duplicate-token-name"
+    title = "Access token name already used"
+
+
+class TokenAlreadyRevoked(InvariantViolation):
+    code = "token-already-revoked"
+    title = "Access token already revoked"
+
+
+class VersionMismatch(ConcurrencyConflict):
+    """The caller's expected version (an HTTP ``If-Match``) is not the current one."""
+
+    code = "version-mismatch"
+    title = "Aggregate version does not match"

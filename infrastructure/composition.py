@@ -6,12 +6,15 @@ from collections.abc import Callable
 
 import psycopg
 
+from infrastructure.access import AccessHook
 from infrastructure.ledger import Ledger
 from infrastructure.settings import StoreSettings, StoreSettingError, store_settings
 from infrastructure.store.hooks import AppendHook
 
 # Each feature that writes in the append transaction registers a factory here.
-HOOK_FACTORIES: list[Callable[[], AppendHook]] = []
+HOOK_FACTORIES: list[Callable[[], AppendHook]] = [
+    AccessHook,
+]
 
 
 class StoreUnavailable(StoreSettingError):

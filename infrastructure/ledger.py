@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from domain.errors import (
     DuplicateSlug,
     DuplicateStage,
     StageNotFound,
+    VersionMismatch,
 )
 from domain.events import LedgerEvent
 from domain.replay import Positioned
@@ -186,9 +187,15 @@ class Ledger(Application[str]):
         *,
         read: Iterable[Cluster | Stage] = (),
         on_duplicate: Callable[[], Exception] | None = None,
+        expected_version: Mapping[str, int] | None = None,
         **options: Any,
     ) -> Receipt:
-        """Appends events atomically; ``read`` aggregates must not have changed meanwhile."""
+        """Appends events atomically; ``read`` aggregates must not have changed meanwhile.
+
+        ``expected_version`` (aggregate id -> version, an HTTP ``If-Match``) rejects
+        events computed from any other version with :class:`VersionMismatch`.
+        """
+        check_expected_version(events, expected_version or {})
         written = {e.originator_id for e in events}
         expected = {a.id: a.version for a in read if a.id not in written}
         try:
@@ -198,6 +205,7 @@ class Ledger(Application[str]):
         except StaleReadError as error:
             raise ConcurrencyConflict(str(error)) from None
         except IntegrityError:
+            self._raise_if_moved(expected_version or {})
             if on_duplicate is not None:
                 raise on_duplicate() from None
             ids = ", ".join(sorted(written))
@@ -552,6 +560,49 @@ class Ledger(Application[str]):
                 cluster, p, target_version=version, reason=reason, amended=amended, effective_on=on
             )
         return self.append([event], **options)
+
+
+    # --- HTTP API: expected versions (If-Match) and the global feed -----------
+
+    def current_version(self, aggregate_id: str) -> int:
+        """The aggregate's last version (0 when it has no events), without replaying it."""
+        with self.read() as tx:
+            return int(
+                tx.scalar(
+                    f"SELECT COALESCE(MAX(originator_version), 0) "
+                    f"FROM {self.store.events_table(tx)} WHERE originator_id = ?",
+                    (aggregate_id,),
+                )
+            )
+
+    def events_after(self, position: int, limit: int) -> list[Positioned]:
+        """Up to ``limit`` events recorded after ``position``, in ledger order."""
+        notifications = self.recorder.select_notifications(  # type: ignore[attr-defined]
+            start=position, limit=limit, inclusive_of_start=False
+        )
+        decode = self.mapper.to_domain_event  # type: ignore[attr-defined]
+        return [Positioned(n.id, decode(n)) for n in notifications]
+
+    def _raise_if_moved(self, expected_version: Mapping[str, int]) -> None:
+        """After a lost race, tells an If-Match writer that its aggregate moved on."""
+        for aggregate_id, version in expected_version.items():
+            current = self.current_version(aggregate_id)
+            if current != version:
+                raise version_mismatch(aggregate_id, version, current) from None
+
+
+def check_expected_version(
+    events: Sequence[LedgerEvent], expected_version: Mapping[str, int]
+) -> None:
+    for aggregate_id, version in expected_version.items():
+        first = next((e for e in events if e.originator_id == aggregate_id), None)
+        if first is not None and first.originator_version != version + 1:
+            raise version_mismatch(aggregate_id, version, first.originator_version - 1)
+
+
+def version_mismatch(aggregate_id: str, expected: int, current: int) -> VersionMismatch:
+    msg = f"{aggregate_id} is at version {current}, not the expected version {expected}"
+    return VersionMismatch(msg)
 
 
 def _stored(aggregate_id: str, row: tuple[Any, ...]) -> Any:

@@ -1,0 +1,1 @@
+"""The HTTP API: a FastAPI service over one ledger (``label-ledger serve``)."""

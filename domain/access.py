@@ -1,0 +1,126 @@
+"""API access tokens as ledger events: who may write, who may audit, and since when.
+
+Only a token's SHA-256 hash is ever recorded; the secret itself is shown once
+to whoever creates it. Tokens are aggregates ``token:<name>`` so issuing and
+revoking them are recorded, attributed events like any certification decision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Literal
+
+import msgspec
+
+from domain.envelope import envelope
+from domain.errors import (
+    DuplicateTokenName,
+    InvalidCommand,
+    InvalidTokenName,
+    TokenAlreadyRevoked,
+    TokenNotFound,
+)
+from domain.events import LedgerEvent, register_event_type
+from domain.values import Provenance
+
+Role = Literal["admin", "auditor"]
+ROLES: tuple[Role, ...] = ("admin", "auditor")
+TOKEN_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class TokenIssued(LedgerEvent, frozen=True, kw_only=True):
+    TOPIC = "label-ledger/TokenIssued/v1"
+    name: str
+    role: Role
+    token_hash: str
+
+
+class TokenRevoked(LedgerEvent, frozen=True, kw_only=True):
+    TOPIC = "label-ledger/TokenRevoked/v1"
+    name: str
+
+
+register_event_type(TokenIssued)
+register_event_type(TokenRevoked)
+
+
+class Token(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    version: int
+    name: str
+    role: Role
+    token_hash: str
+    issued_on: date
+    revoked_on: date | None = None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_on is not None
+
+
+def token_id(name: str) -> str:
+    return f"token:{name}"
+
+
+def check_token_name(name: str) -> str:
+    if not TOKEN_NAME_PATTERN.match(name):
+        msg = (
+            f"invalid token name {name!r}: expected 1-64 letters, digits, '.', '_', '@' "
+            "or '-', starting with a letter or digit"
+        )
+        raise InvalidTokenName(msg)
+    return name
+
+
+def project_token(state: Token | None, events: Iterable[LedgerEvent]) -> Token | None:
+    for event in events:
+        if isinstance(event, TokenIssued):
+            state = Token(
+                id=event.originator_id,
+                version=event.originator_version,
+                name=event.name,
+                role=event.role,
+                token_hash=event.token_hash,
+                issued_on=event.effective_on,
+            )
+        elif isinstance(event, TokenRevoked) and state is not None:
+            state = msgspec.structs.replace(
+                state, version=event.originator_version, revoked_on=event.effective_on
+            )
+    return state
+
+
+def issue_token(
+    existing: Token | None, p: Provenance, *, name: str, role: Role, token_hash: str
+) -> TokenIssued:
+    check_token_name(name)
+    if existing is not None:
+        msg = f"a token named {name!r} already exists; choose another name"
+        raise DuplicateTokenName(msg)
+    if role not in ROLES:
+        msg = f"unknown role {role!r}: expected one of {', '.join(ROLES)}"
+        raise InvalidCommand(msg)
+    if not _SHA256_HEX.match(token_hash):
+        msg = "a token is recorded only as its SHA-256 hex digest"
+        raise InvalidCommand(msg)
+    return TokenIssued(
+        **envelope(token_id(name), 1, p, p.recorded_at.date()),
+        name=name,
+        role=role,
+        token_hash=token_hash,
+    )
+
+
+def revoke_token(existing: Token | None, p: Provenance, *, name: str) -> TokenRevoked:
+    if existing is None:
+        msg = f"no token named {name!r}"
+        raise TokenNotFound(msg)
+    if existing.is_revoked:
+        msg = f"token {name!r} was already revoked on {existing.revoked_on}"
+        raise TokenAlreadyRevoked(msg)
+    return TokenRevoked(
+        **envelope(existing.id, existing.version + 1, p, p.recorded_at.date()), name=name
+    )
