@@ -85,6 +85,10 @@ class Ledger(Application[str]):
         for hook in hooks:
             self.store.add_hook(hook)
 
+    def close(self) -> None:
+        self.store.disable_group_commit()
+        super().close()
+
     # --- wiring -------------------------------------------------------------
 
     def construct_mapper(self) -> Mapper[str]:

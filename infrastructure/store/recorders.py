@@ -20,6 +20,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.rows import tuple_row
 
+from infrastructure.store.group_commit import GroupCommitter, PendingAppend
 from infrastructure.store.hooks import AppendedEvent, AppendHook
 from infrastructure.store.sql import Tx
 
@@ -33,6 +34,52 @@ class LedgerRecorder:
 
     hooks: list[AppendHook]
     events_table_name: str
+    group_committer: GroupCommitter | None = None
+
+    def enable_group_commit(self, max_batch: int = 128) -> None:
+        """Lets concurrent appends share transactions (for servers with many writers)."""
+        if self.group_committer is None:
+            self.group_committer = GroupCommitter(self._write_batch, max_batch)
+
+    def disable_group_commit(self) -> None:
+        if self.group_committer is not None:
+            self.group_committer.close()
+            self.group_committer = None
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if self.group_committer is not None:
+            return self.group_committer.append(stored_events, kwargs)
+        with self.write_transaction() as tx:
+            self._lock_for_append(tx)
+            return self._append(tx, stored_events, kwargs)
+
+    def _write_batch(self, batch: list[PendingAppend]) -> None:
+        done: list[tuple[PendingAppend, list[int]]] = []
+        with self.write_transaction() as tx:
+            self._lock_for_append(tx)
+            for pending in batch:
+                tx.execute("SAVEPOINT ledger_append")
+                try:
+                    positions = self._append(tx, pending.stored_events, pending.options)
+                except Exception as error:  # noqa: BLE001 - this append alone fails
+                    tx.execute("ROLLBACK TO SAVEPOINT ledger_append")
+                    tx.execute("RELEASE SAVEPOINT ledger_append")
+                    pending.result.set_exception(self._translate(error))
+                    continue
+                tx.execute("RELEASE SAVEPOINT ledger_append")
+                done.append((pending, positions))
+        for pending, positions in done:
+            pending.result.set_result(positions)
+
+    def _translate(self, error: Exception) -> Exception:
+        if isinstance(error, sqlite3.IntegrityError | psycopg.errors.IntegrityError):
+            return IntegrityError(error)
+        return error
+
+    def _lock_for_append(self, tx: Tx) -> None:
+        """Serialises writers before the last position is read (SQLite: BEGIN IMMEDIATE)."""
 
     def add_hook(self, hook: AppendHook) -> None:
         with self.write_transaction() as tx:
@@ -125,12 +172,6 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
                 raw.rollback()
                 cursor.close()
 
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        with self.write_transaction() as tx:
-            return self._append(tx, stored_events, kwargs)
-
     def _last_position(self, tx: Tx) -> int:
         return int(tx.scalar(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}"))
 
@@ -171,16 +212,11 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
             ) as cursor:
                 yield Tx(cursor, "postgresql", self.schema)
 
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        with self.write_transaction() as tx:
-            table = self.events_table(tx)
-            tx.execute(f"SET LOCAL lock_timeout = '{self.datastore.lock_timeout}s'")
-            # EXCLUSIVE still lets readers in, but serialises writers, so that
-            # positions are assigned and committed in the same order.
-            tx.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-            return self._append(tx, stored_events, kwargs)
+    def _lock_for_append(self, tx: Tx) -> None:
+        tx.execute(f"SET LOCAL lock_timeout = '{self.datastore.lock_timeout}s'")
+        # EXCLUSIVE still lets readers in, but serialises writers, so that
+        # positions are assigned and committed in the same order.
+        tx.execute(f"LOCK TABLE {self.events_table(tx)} IN EXCLUSIVE MODE")
 
     def _last_position(self, tx: Tx) -> int:
         return int(tx.scalar(f"SELECT COALESCE(MAX(notification_id), 0) FROM {self.events_table(tx)}"))
