@@ -62,6 +62,10 @@ def reports_errors(command: F) -> F:
             fail(str(error))
         except PersistenceError as error:
             fail(f"database error: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
+        except BrokenPipeError:
+            # The reader (e.g. `head`) went away: not an error of ours.
+            sys.stderr.close()
+            sys.exit(0)
         except OSError as error:
             fail(f"{type(error).__name__}: {error}")
         except KeyboardInterrupt:

@@ -17,7 +17,7 @@ from infrastructure.history.clusters import (
     CIADT_2010,
     STAGE_2_START,
 )
-from infrastructure.history.kinds import Extend, Grant, Withdraw
+from infrastructure.history.kinds import Extend, Fact, Grant, Withdraw
 from infrastructure.history.sources import cite
 
 STAGE_2_END = date(2012, 12, 31)
@@ -139,7 +139,7 @@ def _group(slug: str, group: int, *keys: str) -> Grant:
         slug=slug,
         stage=2,
         decided_on=DECIDED_2008,
-        decided_by="Government (CIACT), after the 2008 evaluation",
+        decided_by="Government, after the 2008 evaluation",
         effective_from=STAGE_2_START,
         valid_until=date(2009, 12, 31) if kept else None,
         decision_ref=f"{DECISION_2008}; group {group}",
@@ -242,7 +242,7 @@ WITHDRAWALS_2010 = tuple(
     for slug in WITHDRAWN_2010
 )
 
-DECISIONS_2005_2012 = (
+DECISIONS_2005_2012: tuple[Fact, ...] = (
     *MONDIAL_2005,
     *VOCATION_MONDIALE_2005,
     *NATIONAL_2005,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from infrastructure.history.clusters import PHASE_IV, PHASE_V, WATER_2024
-from infrastructure.history.kinds import Extend, Grant
+from infrastructure.history.kinds import Extend, Fact, Grant
 from infrastructure.history.sources import cite
 
 PHASE_IV_BY = "Prime Minister, following the State-Regions selection committee"
@@ -240,7 +240,7 @@ WATER_LABELS_2024 = (
     _water_2024("aquanova", "'Pôle Eau Nord': DREAM Eau & Milieux and Hydreos, associated"),
 )
 
-DECISIONS_2019_2026 = (
+DECISIONS_2019_2026: tuple[Fact, ...] = (
     *FOUR_YEARS_2019,
     *ONE_YEAR_LABELS_2019,
     *FOUR_YEARS_2023,

@@ -67,12 +67,12 @@ def seed_history(ledger: Ledger, facts: Sequence[Fact] = FACTS) -> SeedReport:
 def recorded_keys(ledger: Ledger) -> set[str]:
     """Every idempotency key in the ledger, read once in pages of the global log."""
     recorder: Any = ledger.recorder
-    decode = ledger.mapper.to_domain_event
+    mapper: Any = ledger.mapper
     keys: set[str] = set()
     start, inclusive = 1, True
     while True:
         page = recorder.select_notifications(start, PAGE_SIZE, inclusive_of_start=inclusive)
-        keys.update(k for n in page if (k := decode(n).idempotency_key))
+        keys.update(k for n in page if (k := mapper.to_domain_event(n).idempotency_key))
         if len(page) < PAGE_SIZE:
             return keys
         start, inclusive = page[-1].id, False

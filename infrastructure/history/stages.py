@@ -101,7 +101,7 @@ STAGE_FACTS = (
         starts_on=date(2009, 1, 1),
         # 2009-2011 as first decided; the CIADT of 11 May 2010 extended it to 2012.
         ends_on=date(2011, 12, 31),
-        decided_by="Government (CIACT), after the 2008 evaluation by BCG and CM International",
+        decided_by="Government, after the 2008 evaluation by BCG and CM International",
         opened_on=date(2009, 1, 1),
         criteria=PRESENTATION_CRITERIA,
         source=cite("P-progress", "P-criteria", "S25", "S28"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from infrastructure.history.kinds import Dissolve, Merge, Rename
+from infrastructure.history.kinds import Dissolve, Fact, Merge, Rename
 from infrastructure.history.sources import cite
 
 
@@ -84,4 +84,4 @@ DISSOLUTIONS = (
     ),
 )
 
-STRUCTURE = (*MERGERS, *RENAMES, *DISSOLUTIONS)
+STRUCTURE: tuple[Fact, ...] = (*MERGERS, *RENAMES, *DISSOLUTIONS)
