@@ -118,97 +118,130 @@ class Cluster(msgspec.Struct, frozen=True, kw_only=True):
 
 
 # --- replay ---------------------------------------------------------------
+#
+# Events are applied to a mutable draft (the Cluster's fields in a dict, its
+# collections as lists) and frozen once at the end, so that folding n events
+# costs O(n), not the O(n^2) of copying every tuple on every event.
+
+Draft = dict[str, Any]
+_LIST_FIELDS = ("former_names", "absorbed", "labels", "european_labels", "reviews", "memberships")
+
+
+def _thaw(state: Cluster) -> Draft:
+    draft = msgspec.structs.asdict(state)
+    for name in _LIST_FIELDS:
+        draft[name] = list(draft[name])
+    return draft
+
+
+def _freeze(draft: Draft) -> Cluster:
+    frozen = dict(draft)
+    for name in _LIST_FIELDS:
+        frozen[name] = tuple(frozen[name])
+    return Cluster(**frozen)
 
 
 def project_cluster(state: Cluster | None, events: Iterable[LedgerEvent]) -> Cluster | None:
+    """Folds recorded events onto a cluster; a correction refolds the corrected history."""
+    history = list(state.history) if state is not None else []
+    draft = None if state is None else _thaw(state)
     for event in events:
-        state = apply_cluster_event(state, event)
-    return state
+        history.append(event)
+        if isinstance(event, EventCorrected):
+            draft = _thaw(fold_cluster(effective_history(history)))
+        else:
+            draft = _evolve_draft(draft, event)
+    if draft is None or not history:
+        return state
+    draft["version"] = history[-1].originator_version
+    draft["history"] = tuple(history)
+    return _freeze(draft)
 
 
 def apply_cluster_event(state: Cluster | None, event: LedgerEvent) -> Cluster:
-    """Applies one recorded event; a correction refolds the corrected history."""
-    if isinstance(event, EventCorrected):
-        assert state is not None
-        history = (*state.history, event)
-        rebuilt = fold_cluster(effective_history(history))
-        return msgspec.structs.replace(rebuilt, version=event.originator_version, history=history)
-    state = evolve_cluster(state, event)
-    return msgspec.structs.replace(
-        state, version=event.originator_version, history=(*state.history, event)
-    )
+    """Applies one recorded event."""
+    applied = project_cluster(state, (event,))
+    assert applied is not None
+    return applied
 
 
 def fold_cluster(events: Iterable[LedgerEvent]) -> Cluster:
-    state: Cluster | None = None
+    """The state an (already corrected) history leads to, without the history itself."""
+    draft: Draft | None = None
     for event in events:
-        state = evolve_cluster(state, event)
-    if state is None:
+        draft = _evolve_draft(draft, event)
+    if draft is None:
         msg = "a cluster's registration cannot be retracted"
         raise InvalidCommand(msg)
-    return state
+    return _freeze(draft)
 
 
 def evolve_cluster(state: Cluster | None, event: LedgerEvent) -> Cluster:
+    """One step of the fold (version and history are the caller's concern)."""
+    return _freeze(_evolve_draft(None if state is None else _thaw(state), event))
+
+
+def _evolve_draft(draft: Draft | None, event: LedgerEvent) -> Draft:
     if isinstance(event, ClusterRegistered):
-        return Cluster(
-            id=event.originator_id,
-            version=event.originator_version,
-            slug=event.slug,
-            name=event.name,
-            regions=event.regions,
-            themes=event.themes,
-            website=event.website,
-            founded_on=event.founded_on,
-            registered_on=event.effective_on,
+        return _thaw(
+            Cluster(
+                id=event.originator_id,
+                version=event.originator_version,
+                slug=event.slug,
+                name=event.name,
+                regions=event.regions,
+                themes=event.themes,
+                website=event.website,
+                founded_on=event.founded_on,
+                registered_on=event.effective_on,
+            )
         )
-    assert state is not None, f"{type(event).__name__} before ClusterRegistered"
+    assert draft is not None, f"{type(event).__name__} before ClusterRegistered"
     handler = _HANDLERS.get(type(event))
-    return state if handler is None else handler(state, event)
+    if handler is not None:
+        handler(draft, event)
+    return draft
 
 
-def _renamed(state: Cluster, e: ClusterRenamed) -> Cluster:
-    return msgspec.structs.replace(
-        state, name=e.name, former_names=(*state.former_names, state.name)
+def _renamed(d: Draft, e: ClusterRenamed) -> None:
+    d["former_names"].append(d["name"])
+    d["name"] = e.name
+
+
+def _merged(d: Draft, e: ClusterMerged) -> None:
+    _end_active_label(d, "merged", e.effective_on)
+    d["merged_into"] = e.into
+    d["merged_on"] = e.effective_on
+
+
+def _absorbed(d: Draft, e: ClusterAbsorbed) -> None:
+    d["absorbed"].append(e.absorbed)
+
+
+def _dissolved(d: Draft, e: ClusterDissolved) -> None:
+    _end_active_label(d, "dissolved", e.effective_on)
+    d["dissolved_on"] = e.effective_on
+
+
+def _granted(d: Draft, e: LabelGranted) -> None:
+    d["labels"].append(
+        LabelRecord(
+            stage=e.stage,
+            granted_version=e.originator_version,
+            decided_on=e.decided_on,
+            decided_by=e.decided_by,
+            effective_from=e.effective_from,
+            valid_until=e.valid_until,
+            decision_ref=e.decision_ref,
+            tier=e.tier,
+            conditions=e.conditions,
+        )
     )
 
 
-def _merged(state: Cluster, e: ClusterMerged) -> Cluster:
-    return msgspec.structs.replace(
-        _end_active_label(state, "merged", e.effective_on),
-        merged_into=e.into,
-        merged_on=e.effective_on,
-    )
-
-
-def _absorbed(state: Cluster, e: ClusterAbsorbed) -> Cluster:
-    return msgspec.structs.replace(state, absorbed=(*state.absorbed, e.absorbed))
-
-
-def _dissolved(state: Cluster, e: ClusterDissolved) -> Cluster:
-    return msgspec.structs.replace(
-        _end_active_label(state, "dissolved", e.effective_on), dissolved_on=e.effective_on
-    )
-
-
-def _granted(state: Cluster, e: LabelGranted) -> Cluster:
-    record = LabelRecord(
-        stage=e.stage,
-        granted_version=e.originator_version,
-        decided_on=e.decided_on,
-        decided_by=e.decided_by,
-        effective_from=e.effective_from,
-        valid_until=e.valid_until,
-        decision_ref=e.decision_ref,
-        tier=e.tier,
-        conditions=e.conditions,
-    )
-    return msgspec.structs.replace(state, labels=(*state.labels, record))
-
-
-def _extended(state: Cluster, e: LabelExtended) -> Cluster:
-    return _replace_label(
-        state,
+def _extended(d: Draft, e: LabelExtended) -> None:
+    _replace_label(
+        d,
         e.stage,
         lambda lb: msgspec.structs.replace(
             lb, valid_until=e.valid_until, conditions=e.conditions, extensions=lb.extensions + 1
@@ -216,79 +249,77 @@ def _extended(state: Cluster, e: LabelExtended) -> Cluster:
     )
 
 
-def _withdrawn(state: Cluster, e: LabelWithdrawn) -> Cluster:
-    return _replace_label(
-        state,
+def _withdrawn(d: Draft, e: LabelWithdrawn) -> None:
+    _replace_label(
+        d,
         e.stage,
         lambda lb: msgspec.structs.replace(lb, state="withdrawn", ended_on=e.effective_on),
     )
 
 
-def _expired(state: Cluster, e: LabelExpired) -> Cluster:
-    return _replace_label(
-        state,
-        e.stage,
-        lambda lb: msgspec.structs.replace(lb, state="expired", ended_on=e.effective_on),
+def _expired(d: Draft, e: LabelExpired) -> None:
+    _replace_label(
+        d, e.stage, lambda lb: msgspec.structs.replace(lb, state="expired", ended_on=e.effective_on)
     )
 
 
-def _reviewed(state: Cluster, e: CriteriaReviewed) -> Cluster:
-    review = Review(
-        stage=e.stage,
-        reviewed_on=e.reviewed_on,
-        reviewer=e.reviewer,
-        kind=e.kind,
-        measurements=e.measurements,
-        outcome=e.outcome,
-        classification=e.classification,
-        version=e.originator_version,
+def _reviewed(d: Draft, e: CriteriaReviewed) -> None:
+    d["reviews"].append(
+        Review(
+            stage=e.stage,
+            reviewed_on=e.reviewed_on,
+            reviewer=e.reviewer,
+            kind=e.kind,
+            measurements=e.measurements,
+            outcome=e.outcome,
+            classification=e.classification,
+            version=e.originator_version,
+        )
     )
-    return msgspec.structs.replace(state, reviews=(*state.reviews, review))
 
 
-def _awarded(state: Cluster, e: EuropeanLabelAwarded) -> Cluster:
-    award = EuropeanLabel(
-        level=e.level,
-        awarded_on=e.awarded_on,
-        valid_until=e.valid_until,
-        issuer=e.issuer,
-        version=e.originator_version,
+def _awarded(d: Draft, e: EuropeanLabelAwarded) -> None:
+    d["european_labels"].append(
+        EuropeanLabel(
+            level=e.level,
+            awarded_on=e.awarded_on,
+            valid_until=e.valid_until,
+            issuer=e.issuer,
+            version=e.originator_version,
+        )
     )
-    return msgspec.structs.replace(state, european_labels=(*state.european_labels, award))
 
 
-def _reported(state: Cluster, e: MembershipReported) -> Cluster:
-    report = Membership(
-        as_of=e.as_of,
-        members=e.members,
-        private_funding_share=e.private_funding_share,
-        european_projects=e.european_projects,
-        version=e.originator_version,
+def _reported(d: Draft, e: MembershipReported) -> None:
+    d["memberships"].append(
+        Membership(
+            as_of=e.as_of,
+            members=e.members,
+            private_funding_share=e.private_funding_share,
+            european_projects=e.european_projects,
+            version=e.originator_version,
+        )
     )
-    return msgspec.structs.replace(state, memberships=(*state.memberships, report))
 
 
-def _replace_label(
-    state: Cluster, stage: int, change: Callable[[LabelRecord], LabelRecord]
-) -> Cluster:
-    labels = list(state.labels)
+def _replace_label(d: Draft, stage: int, change: Callable[[LabelRecord], LabelRecord]) -> None:
+    labels: list[LabelRecord] = d["labels"]
     for index in range(len(labels) - 1, -1, -1):
         if labels[index].stage == stage and labels[index].state == "active":
             labels[index] = change(labels[index])
-            break
-    return msgspec.structs.replace(state, labels=tuple(labels))
+            return
 
 
-def _end_active_label(state: Cluster, how: LabelState, on: date) -> Cluster:
-    active = state.active_label
-    if active is None:
-        return state
-    return _replace_label(
-        state, active.stage, lambda lb: msgspec.structs.replace(lb, state=how, ended_on=on)
-    )
+def _end_active_label(d: Draft, how: LabelState, on: date) -> None:
+    labels: list[LabelRecord] = d["labels"]
+    active = next((lb for lb in reversed(labels) if lb.state == "active"), None)
+    if active is not None:
+        _replace_label(
+            d, active.stage, lambda lb: msgspec.structs.replace(lb, state=how, ended_on=on)
+        )
 
 
-_HANDLERS: dict[type[LedgerEvent], Callable[[Cluster, Any], Cluster]] = {
+_HANDLERS: dict[type[LedgerEvent], Callable[[Draft, Any], None]] = {
     ClusterRenamed: _renamed,
     ClusterMerged: _merged,
     ClusterAbsorbed: _absorbed,

@@ -88,7 +88,9 @@ def register_cluster(  # noqa: PLR0913 - a registration carries this many facts
     )
 
 
-def rename_cluster(cluster: Cluster, p: Provenance, *, name: str, effective_on: date) -> ClusterRenamed:
+def rename_cluster(
+    cluster: Cluster, p: Provenance, *, name: str, effective_on: date
+) -> ClusterRenamed:
     check_active(cluster)
     if not name.strip() or name == cluster.name:
         msg = f"{cluster.slug} is already named {cluster.name!r}" if name else "empty name"
@@ -176,7 +178,7 @@ def _require_active_label(cluster: Cluster, action: str) -> tuple[int, date]:
     return label.stage, label.effective_from
 
 
-def extend_label(  # noqa: PLR0913
+def extend_label(
     cluster: Cluster,
     p: Provenance,
     *,
@@ -199,7 +201,7 @@ def extend_label(  # noqa: PLR0913
     )
 
 
-def withdraw_label(  # noqa: PLR0913
+def withdraw_label(
     cluster: Cluster,
     p: Provenance,
     *,
@@ -223,7 +225,9 @@ def withdraw_label(  # noqa: PLR0913
     )
 
 
-def expire_label(cluster: Cluster, stage: Stage, p: Provenance, *, closed_on: date) -> LabelExpired | None:
+def expire_label(
+    cluster: Cluster, stage: Stage, p: Provenance, *, closed_on: date
+) -> LabelExpired | None:
     """The expiry a stage closure records, or None if the cluster holds no label of it."""
     label = cluster.active_label
     if label is None or label.stage != stage.number:

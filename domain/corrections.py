@@ -15,7 +15,15 @@ E = TypeVar("E", bound=LedgerEvent)
 # Envelope fields identify and date the recording itself; a correction amends
 # what was decided, never who recorded it or where it sits in the log.
 PROTECTED_FIELDS = frozenset(
-    {"originator_id", "originator_version", "timestamp", "actor", "idempotency_key", "slug", "number"}
+    {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "actor",
+        "idempotency_key",
+        "slug",
+        "number",
+    }
 )
 
 
@@ -52,9 +60,7 @@ def check_correction(
     history: Iterable[LedgerEvent], target_version: int, amended: dict[str, object] | None
 ) -> LedgerEvent:
     """Returns the event a correction targets, or raises if it cannot apply."""
-    target = next(
-        (e for e in history if e.originator_version == target_version), None
-    )
+    target = next((e for e in history if e.originator_version == target_version), None)
     if target is None:
         msg = f"no event at version {target_version} to correct"
         raise InvalidCorrection(msg)
@@ -80,15 +86,18 @@ def check_amendment(target: LedgerEvent, amended: dict[str, object]) -> None:
         msg = f"field(s) {', '.join(protected)} record the ledger itself and cannot be amended"
         raise InvalidCorrection(msg)
     try:
-        amend(target, EventCorrected(
-            originator_id=target.originator_id,
-            originator_version=0,
-            timestamp=target.timestamp,
-            actor="",
-            effective_on=target.effective_on,
-            target_version=target.originator_version,
-            reason="",
-            amended=dict(amended),
-        ))
+        amend(
+            target,
+            EventCorrected(
+                originator_id=target.originator_id,
+                originator_version=0,
+                timestamp=target.timestamp,
+                actor="",
+                effective_on=target.effective_on,
+                target_version=target.originator_version,
+                reason="",
+                amended=dict(amended),
+            ),
+        )
     except msgspec.ValidationError as error:
         raise InvalidCorrection(f"amendment is invalid: {error}") from None

@@ -18,9 +18,7 @@ class Envelope(TypedDict):
     idempotency_key: str | None
 
 
-def envelope(
-    aggregate_id: str, next_version: int, p: Provenance, effective_on: date
-) -> Envelope:
+def envelope(aggregate_id: str, next_version: int, p: Provenance, effective_on: date) -> Envelope:
     return Envelope(
         originator_id=aggregate_id,
         originator_version=next_version,

@@ -57,22 +57,25 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def project_stage(state: Stage | None, events: Iterable[LedgerEvent]) -> Stage | None:
-    """Folds events onto a stage; corrections trigger a refold of the corrected history."""
+    """Folds events onto a stage; a correction refolds the corrected history."""
+    history = list(state.history) if state is not None else []
     for event in events:
-        state = apply_stage_event(state, event)
-    return state
+        history.append(event)
+        if isinstance(event, EventCorrected):
+            state = fold_stage(effective_history(history))
+        else:
+            state = evolve_stage(state, event)
+    if state is None or not history:
+        return state
+    return msgspec.structs.replace(
+        state, version=history[-1].originator_version, history=tuple(history)
+    )
 
 
 def apply_stage_event(state: Stage | None, event: LedgerEvent) -> Stage:
-    if isinstance(event, EventCorrected):
-        assert state is not None
-        history = (*state.history, event)
-        rebuilt = fold_stage(effective_history(history))
-        return msgspec.structs.replace(rebuilt, version=event.originator_version, history=history)
-    state = evolve_stage(state, event)
-    return msgspec.structs.replace(
-        state, version=event.originator_version, history=(*state.history, event)
-    )
+    applied = project_stage(state, (event,))
+    assert applied is not None
+    return applied
 
 
 def fold_stage(events: Iterable[LedgerEvent]) -> Stage:

@@ -97,10 +97,4 @@ class MemberCounts(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def total(self) -> int:
-        return (
-            self.very_small
-            + self.sme
-            + self.intermediate_large
-            + self.research
-            + self.other
-        )
+        return self.very_small + self.sme + self.intermediate_large + self.research + self.other

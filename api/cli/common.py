@@ -61,7 +61,8 @@ def reports_errors(command: F) -> F:
         except StoreSettingError as error:
             fail(str(error))
         except PersistenceError as error:
-            fail(f"database error: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
+            lines = str(error).strip().splitlines()
+            fail(f"database error: {lines[0] if lines else type(error).__name__}")
         except BrokenPipeError:
             # The reader (e.g. `head`) went away: not an error of ours.
             sys.stderr.close()

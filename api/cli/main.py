@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import click
 
-from api.cli import history_commands, seed_commands
+from api.cli import (
+    history_commands,
+    projection_commands,
+    seed_commands,
+    serve_commands,
+    token_commands,
+)
 
-COMMAND_MODULES = [seed_commands, history_commands]
+COMMAND_MODULES = [
+    seed_commands,
+    history_commands,
+    projection_commands,
+    serve_commands,
+    token_commands,
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

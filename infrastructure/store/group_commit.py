@@ -65,7 +65,7 @@ class GroupCommitter:
     def _write(self, batch: list[PendingAppend]) -> None:
         try:
             self._write_batch(batch)
-        except BaseException as error:  # noqa: BLE001 - handed to every waiting caller
+        except BaseException as error:
             for pending in batch:
                 if not pending.result.done():
                     pending.result.set_exception(error)

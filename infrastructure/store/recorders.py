@@ -63,7 +63,7 @@ class LedgerRecorder:
                 tx.execute("SAVEPOINT ledger_append")
                 try:
                     positions = self._append(tx, pending.stored_events, pending.options)
-                except Exception as error:  # noqa: BLE001 - this append alone fails
+                except Exception as error:
                     tx.execute("ROLLBACK TO SAVEPOINT ledger_append")
                     tx.execute("RELEASE SAVEPOINT ledger_append")
                     pending.result.set_exception(self._translate(error))
@@ -144,7 +144,7 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     @contextmanager
     def write_transaction(self) -> Iterator[Tx]:
         with self.datastore.get_connection(commit=True) as conn:
-            raw: sqlite3.Connection = conn._sqlite_conn  # noqa: SLF001
+            raw: sqlite3.Connection = conn._sqlite_conn
             cursor = raw.cursor()
             try:
                 # IMMEDIATE takes the write lock before reading the last position.
@@ -163,7 +163,7 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     @contextmanager
     def read_transaction(self) -> Iterator[Tx]:
         with self.datastore.get_connection(commit=False) as conn:
-            raw: sqlite3.Connection = conn._sqlite_conn  # noqa: SLF001
+            raw: sqlite3.Connection = conn._sqlite_conn
             cursor = raw.cursor()
             try:
                 cursor.execute("BEGIN")
@@ -206,11 +206,12 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
 
     @contextmanager
     def read_transaction(self) -> Iterator[Tx]:
-        with self.datastore.get_connection() as conn:
-            with conn.transaction(force_rollback=True), conn.cursor(
-                row_factory=tuple_row
-            ) as cursor:
-                yield Tx(cursor, "postgresql", self.schema)
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(force_rollback=True),
+            conn.cursor(row_factory=tuple_row) as cursor,
+        ):
+            yield Tx(cursor, "postgresql", self.schema)
 
     def _lock_for_append(self, tx: Tx) -> None:
         tx.execute(f"SET LOCAL lock_timeout = '{self.datastore.lock_timeout}s'")
@@ -219,7 +220,9 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         tx.execute(f"LOCK TABLE {self.events_table(tx)} IN EXCLUSIVE MODE")
 
     def _last_position(self, tx: Tx) -> int:
-        return int(tx.scalar(f"SELECT COALESCE(MAX(notification_id), 0) FROM {self.events_table(tx)}"))
+        return int(
+            tx.scalar(f"SELECT COALESCE(MAX(notification_id), 0) FROM {self.events_table(tx)}")
+        )
 
     def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
         tx.execute(

@@ -6,14 +6,15 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as note_event
 from hypothesis import strategies as strat
 
 from domain import cluster_commands as cc
 from domain import stage as st
 from domain.cluster import Cluster, apply_cluster_event
-from domain.errors import LedgerError
 from domain.corrections import effective_history
+from domain.errors import LedgerError
 from domain.events import ClusterDissolved, ClusterMerged, LedgerEvent
 from domain.stage import Stage, apply_stage_event
 from domain.values import Criterion, MemberCounts
@@ -31,7 +32,12 @@ commands = strat.one_of(
     strat.tuples(strat.just("grant"), slug, strat.sampled_from([0, 1]), day, strat.booleans()),
     strat.tuples(strat.just("extend"), slug, day),
     strat.tuples(strat.just("withdraw"), slug, day),
-    strat.tuples(strat.just("review"), slug, strat.sampled_from([0, 1]), strat.sampled_from(["members", "bogus"])),
+    strat.tuples(
+        strat.just("review"),
+        slug,
+        strat.sampled_from([0, 1]),
+        strat.sampled_from(["members", "bogus"]),
+    ),
     strat.tuples(strat.just("report"), slug, strat.integers(0, 500)),
     strat.tuples(strat.just("merge"), slug, slug, day),
     strat.tuples(strat.just("dissolve"), slug, day),
@@ -56,8 +62,13 @@ class Model:
 
     def open_stage(self, number: int) -> None:
         event = st.open_stage(
-            None, self.p(), number=number, title=f"Stage {number}", starts_on=START,
-            ends_on=END, decided_by="State",
+            None,
+            self.p(),
+            number=number,
+            title=f"Stage {number}",
+            starts_on=START,
+            ends_on=END,
+            decided_by="State",
             criteria=(Criterion(code="members", description="members", threshold=150),),
         )
         self.ledger.append([event])
@@ -81,46 +92,87 @@ class Model:
             self.evolve(events)
             self.accepted += len(events)
 
-    def decide(self, command: tuple) -> list[LedgerEvent]:  # type: ignore[type-arg]  # noqa: PLR0911
+    def decide(self, command: tuple) -> list[LedgerEvent]:  # type: ignore[type-arg]
         kind, *args = command
         p = self.p()
         if kind == "register":
             name = self.slug(args[0])
-            return [cc.register_cluster(self.clusters.get(name), p, slug=name, name=name, registered_on=START)]
+            return [
+                cc.register_cluster(
+                    self.clusters.get(name), p, slug=name, name=name, registered_on=START
+                )
+            ]
         if kind == "close":
             stage = self.stages[args[0]]
             closure = st.close_stage(stage, p, closed_on=max(args[1], stage.starts_on))
             expiries = [
-                e for c in self.clusters.values()
+                e
+                for c in self.clusters.values()
                 if (e := cc.expire_label(c, stage, p, closed_on=closure.closed_on))
             ]
             return [closure, *expiries]
         cluster = self.cluster(args[0])
         if kind == "grant":
             _, stage_index, effective, conditional = args
-            return [cc.grant_label(
-                cluster, self.stages[stage_index], p, decided_on=effective, decided_by="State",
-                effective_from=effective, conditions=("merge",) if conditional else (),
-            )]
+            return [
+                cc.grant_label(
+                    cluster,
+                    self.stages[stage_index],
+                    p,
+                    decided_on=effective,
+                    decided_by="State",
+                    effective_from=effective,
+                    conditions=("merge",) if conditional else (),
+                )
+            ]
         if kind == "extend":
-            return [cc.extend_label(cluster, p, decided_on=args[1], valid_until=args[1] + timedelta(days=365), reason="r")]
+            return [
+                cc.extend_label(
+                    cluster,
+                    p,
+                    decided_on=args[1],
+                    valid_until=args[1] + timedelta(days=365),
+                    reason="r",
+                )
+            ]
         if kind == "withdraw":
-            return [cc.withdraw_label(cluster, p, decided_on=args[1], effective_on=args[1], decided_by="State", reason="r")]
+            return [
+                cc.withdraw_label(
+                    cluster,
+                    p,
+                    decided_on=args[1],
+                    effective_on=args[1],
+                    decided_by="State",
+                    reason="r",
+                )
+            ]
         if kind == "review":
-            return [cc.review_criteria(
-                cluster, self.stages[args[1]], p, reviewed_on=START, reviewer="DGE",
-                kind="general evaluation", measurements={args[2]: 200.0}, outcome="ok",
-            )]
+            return [
+                cc.review_criteria(
+                    cluster,
+                    self.stages[args[1]],
+                    p,
+                    reviewed_on=START,
+                    reviewer="DGE",
+                    kind="general evaluation",
+                    measurements={args[2]: 200.0},
+                    outcome="ok",
+                )
+            ]
         if kind == "report":
-            return [cc.report_membership(cluster, p, as_of=START, members=MemberCounts(sme=args[1]))]
+            return [
+                cc.report_membership(cluster, p, as_of=START, members=MemberCounts(sme=args[1]))
+            ]
         if kind == "merge":
             return list(cc.merge_clusters(cluster, self.cluster(args[1]), p, effective_on=args[2]))
         if kind == "dissolve":
             return [cc.dissolve_cluster(cluster, p, effective_on=args[1], reason="r")]
         amended = None if args[2] else {"source": "https://example.test/corrected"}
-        return [cc.correct_cluster_event(
-            cluster, p, target_version=args[1], reason="r", amended=amended, effective_on=START
-        )]
+        return [
+            cc.correct_cluster_event(
+                cluster, p, target_version=args[1], reason="r", amended=amended, effective_on=START
+            )
+        ]
 
     def cluster(self, name: str) -> Cluster:
         found = self.clusters.get(self.slug(name))
@@ -160,12 +212,13 @@ def assert_label_rules_hold(cluster: Cluster, stages: list[Stage]) -> None:
 )
 @given(strat.lists(commands, min_size=8, max_size=40))
 def test_random_command_sequences_rebuild_the_live_state_and_keep_the_rules(
-    ledger: Ledger, sequence: list[tuple]  # type: ignore[type-arg]
+    ledger: Ledger,
+    sequence: list[tuple],  # type: ignore[type-arg]
 ) -> None:
     model = Model(ledger, next(NAMESPACES))
     for command in sequence:
         model.run(command)
-    event(f"accepted events: {min(model.accepted // 5 * 5, 30)}+")
+    note_event(f"accepted events: {min(model.accepted // 5 * 5, 30)}+")
     for key, live in model.clusters.items():
         assert ledger.get_cluster(key) == live
         assert_label_rules_hold(live, model.stages)

@@ -56,7 +56,11 @@ def test_an_event_stored_under_an_old_schema_is_read_as_the_current_one(ledger: 
         }
     )
     ledger.recorder.insert_events(
-        [StoredEvent(cluster_id("aerospace-valley"), 1, "label-ledger/ClusterRegistered/v0", old_payload)]
+        [
+            StoredEvent(
+                cluster_id("aerospace-valley"), 1, "label-ledger/ClusterRegistered/v0", old_payload
+            )
+        ]
     )
     cluster = ledger.get_cluster("aerospace-valley")
     assert cluster.regions == ("Midi-Pyrénées",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import date
 
@@ -22,8 +23,10 @@ def test_concurrent_appends_all_land_with_dense_positions(ledger: Ledger) -> Non
     def report(slug: str) -> None:
         try:
             for sme in range(5):
-                ledger.report_membership(ADMIN, slug, as_of=date(2023, 1, 1), members=MemberCounts(sme=sme))
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
+                ledger.report_membership(
+                    ADMIN, slug, as_of=date(2023, 1, 1), members=MemberCounts(sme=sme)
+                )
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=report, args=(s,)) for s in slugs]
@@ -60,7 +63,9 @@ def test_a_conflicting_append_in_a_batch_fails_alone(ledger: Ledger) -> None:
 
     def unrelated() -> None:
         barrier.wait()
-        ledger.report_membership(ADMIN, "polymeris", as_of=date(2023, 1, 1), members=MemberCounts(sme=1))
+        ledger.report_membership(
+            ADMIN, "polymeris", as_of=date(2023, 1, 1), members=MemberCounts(sme=1)
+        )
         outcomes.append("unrelated")
 
     threads = [threading.Thread(target=append, args=(e,)) for e in racing]
@@ -79,8 +84,6 @@ def test_a_rejected_command_under_group_commit_writes_nothing(ledger: Ledger) ->
     register(ledger, "aerospace-valley")
     ledger.store.enable_group_commit()
     before = ledger.last_position()
-    try:
+    with contextlib.suppress(LedgerError):
         register(ledger, "aerospace-valley")
-    except LedgerError:
-        pass
     assert ledger.last_position() == before

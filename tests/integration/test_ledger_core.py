@@ -97,13 +97,19 @@ def test_extending_without_active_label_is_rejected(labelled: Ledger) -> None:
         labelled,
         NoActiveLabel,
         lambda: labelled.extend_label(
-            ADMIN, "polymeris", decided_on=date(2020, 1, 1), valid_until=date(2022, 1, 1), reason="r"
+            ADMIN,
+            "polymeris",
+            decided_on=date(2020, 1, 1),
+            valid_until=date(2022, 1, 1),
+            reason="r",
         ),
     )
 
 
 def test_label_events_on_a_merged_cluster_are_rejected(labelled: Ledger) -> None:
-    labelled.merge_cluster(ADMIN, "aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31))
+    labelled.merge_cluster(
+        ADMIN, "aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31)
+    )
     assert_rejected_without_trace(
         labelled,
         ClusterInactive,
@@ -114,7 +120,9 @@ def test_label_events_on_a_merged_cluster_are_rejected(labelled: Ledger) -> None
 
 
 def test_label_events_on_a_dissolved_cluster_are_rejected(labelled: Ledger) -> None:
-    labelled.dissolve_cluster(ADMIN, "polymeris", effective_on=date(2020, 9, 11), reason="liquidation")
+    labelled.dissolve_cluster(
+        ADMIN, "polymeris", effective_on=date(2020, 9, 11), reason="liquidation"
+    )
     assert_rejected_without_trace(
         labelled, ClusterInactive, lambda: grant_stage_4(labelled, "polymeris")
     )
@@ -140,7 +148,9 @@ def test_a_review_naming_an_undefined_criterion_is_rejected(labelled: Ledger) ->
 def test_closing_a_stage_twice_is_rejected(labelled: Ledger) -> None:
     labelled.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
     assert_rejected_without_trace(
-        labelled, StageAlreadyClosed, lambda: labelled.close_stage(ADMIN, 4, closed_on=date(2023, 1, 1))
+        labelled,
+        StageAlreadyClosed,
+        lambda: labelled.close_stage(ADMIN, 4, closed_on=date(2023, 1, 1)),
     )
 
 
@@ -203,7 +213,9 @@ def test_a_merger_that_fails_part_way_leaves_nothing_behind(labelled: Ledger) ->
     labelled.store.hooks.append(FailOnType("ClusterAbsorbed"))
     before = labelled.last_position()
     with pytest.raises(RuntimeError):
-        labelled.merge_cluster(ADMIN, "aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31))
+        labelled.merge_cluster(
+            ADMIN, "aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31)
+        )
     assert labelled.last_position() == before
     assert labelled.get_cluster("aerospace-valley").merged_into is None
     assert labelled.get_cluster("polymeris").absorbed == ()
@@ -219,13 +231,19 @@ def test_a_stage_closure_that_fails_part_way_leaves_nothing_behind(labelled: Led
     assert labelled.get_cluster("aerospace-valley").labels[0].state == "active"
 
 
-def test_a_stale_writer_gets_a_conflict_and_nothing_is_lost(labelled: Ledger, store_url: str) -> None:
+def test_a_stale_writer_gets_a_conflict_and_nothing_is_lost(
+    labelled: Ledger, store_url: str
+) -> None:
     other = open_ledger(store_url)
     try:
         mine = labelled.get_cluster("aerospace-valley")
         theirs = other.get_cluster("aerospace-valley")
-        first = cc.report_membership(mine, labelled.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=10))
-        second = cc.report_membership(theirs, other.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=20))
+        first = cc.report_membership(
+            mine, labelled.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=10)
+        )
+        second = cc.report_membership(
+            theirs, other.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=20)
+        )
         labelled.append([first])
         with pytest.raises(ConcurrencyConflict):
             other.append([second])
@@ -235,14 +253,18 @@ def test_a_stale_writer_gets_a_conflict_and_nothing_is_lost(labelled: Ledger, st
     assert [r.members.sme for r in reports] == [10]
 
 
-def test_two_concurrent_writers_to_one_cluster_exactly_one_wins(labelled: Ledger, store_url: str) -> None:
+def test_two_concurrent_writers_to_one_cluster_exactly_one_wins(
+    labelled: Ledger, store_url: str
+) -> None:
     writers = [labelled, open_ledger(store_url)]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def write(ledger: Ledger, sme: int) -> None:
         state = ledger.get_cluster("aerospace-valley")
-        event = cc.report_membership(state, ledger.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=sme))
+        event = cc.report_membership(
+            state, ledger.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=sme)
+        )
         barrier.wait()
         try:
             ledger.append([event])
@@ -250,7 +272,9 @@ def test_two_concurrent_writers_to_one_cluster_exactly_one_wins(labelled: Ledger
         except ConcurrencyConflict:
             outcomes.append("conflict")
 
-    threads = [threading.Thread(target=write, args=(w, n)) for w, n in zip(writers, (1, 2), strict=True)]
+    threads = [
+        threading.Thread(target=write, args=(w, n)) for w, n in zip(writers, (1, 2), strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -267,8 +291,12 @@ def test_a_grant_racing_a_stage_closure_is_rejected(labelled: Ledger, store_url:
         cluster = other.get_cluster("polymeris")
         stage = other.get_stage(4)
         grant = cc.grant_label(
-            cluster, stage, other.provenance(ADMIN), decided_on=date(2019, 2, 5),
-            decided_by="PM", effective_from=date(2019, 2, 5),
+            cluster,
+            stage,
+            other.provenance(ADMIN),
+            decided_on=date(2019, 2, 5),
+            decided_by="PM",
+            effective_from=date(2019, 2, 5),
         )
         labelled.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
         with pytest.raises(ConcurrencyConflict):
@@ -285,8 +313,14 @@ def test_positions_are_dense_and_in_commit_order(labelled: Ledger) -> None:
 
 def test_reloading_a_cluster_gives_the_state_its_events_fold_to(labelled: Ledger) -> None:
     labelled.review_criteria(
-        ADMIN, "aerospace-valley", stage=4, reviewed_on=date(2019, 9, 1), reviewer="DGE",
-        kind="technical assessment", measurements={"members": 830}, outcome="compliant",
+        ADMIN,
+        "aerospace-valley",
+        stage=4,
+        reviewed_on=date(2019, 9, 1),
+        reviewer="DGE",
+        kind="technical assessment",
+        measurements={"members": 830},
+        outcome="compliant",
     )
     events = [p.event for p in labelled.positioned_events(cluster_id("aerospace-valley"))]
     assert project_cluster(None, events) == labelled.get_cluster("aerospace-valley")

@@ -12,7 +12,6 @@ from domain.cluster import Cluster, apply_cluster_event, project_cluster
 from domain.errors import (
     ClusterInactive,
     DuplicateSlug,
-    InvalidCommand,
     InvalidCorrection,
     InvalidSlug,
     LabelAlreadyGranted,
@@ -78,7 +77,9 @@ def test_granting_a_label_twice_for_one_stage_is_rejected() -> None:
 
 
 def test_granting_for_a_closed_stage_is_rejected() -> None:
-    closed = apply_stage_event(stage_4(), st.close_stage(stage_4(), P, closed_on=date(2022, 12, 31)))
+    closed = apply_stage_event(
+        stage_4(), st.close_stage(stage_4(), P, closed_on=date(2022, 12, 31))
+    )
     with pytest.raises(StageNotOpen):
         granted(cluster(), closed)
 
@@ -156,7 +157,9 @@ def test_merging_a_cluster_into_itself_is_rejected() -> None:
 
 def test_registering_a_slug_twice_is_rejected() -> None:
     with pytest.raises(DuplicateSlug):
-        cc.register_cluster(cluster(), P, slug="aerospace-valley", name="X", registered_on=date(2005, 1, 1))
+        cc.register_cluster(
+            cluster(), P, slug="aerospace-valley", name="X", registered_on=date(2005, 1, 1)
+        )
 
 
 @pytest.mark.parametrize("slug", ["A", "a", "-ab", "ab-", "a--b", "aé", "x" * 65, "a_b"])
@@ -185,7 +188,11 @@ def test_an_extension_lifts_the_conditions_and_moves_the_term() -> None:
     extended = then(
         labelled,
         cc.extend_label(
-            labelled, P, decided_on=date(2020, 1, 15), valid_until=date(2022, 12, 31), reason="merged"
+            labelled,
+            P,
+            decided_on=date(2020, 1, 15),
+            valid_until=date(2022, 12, 31),
+            reason="merged",
         ),
     )
     assert status_on(extended, date(2020, 6, 1)).status == "labelled"
@@ -202,8 +209,12 @@ def test_a_stage_closure_expires_the_labels_still_held() -> None:
 def test_retracting_a_grant_removes_it_from_the_state_but_not_the_history() -> None:
     labelled = granted(cluster(), stage_4())
     correction = cc.correct_cluster_event(
-        labelled, P, target_version=2, reason="recorded on the wrong cluster",
-        amended=None, effective_on=date(2019, 3, 1),
+        labelled,
+        P,
+        target_version=2,
+        reason="recorded on the wrong cluster",
+        amended=None,
+        effective_on=date(2019, 3, 1),
     )
     corrected = then(labelled, correction)
     assert corrected.labels == ()
@@ -213,8 +224,12 @@ def test_retracting_a_grant_removes_it_from_the_state_but_not_the_history() -> N
 def test_amending_a_grant_changes_its_terms() -> None:
     labelled = granted(cluster(), stage_4())
     correction = cc.correct_cluster_event(
-        labelled, P, target_version=2, reason="typo in the decision date",
-        amended={"decided_on": "2019-02-06"}, effective_on=date(2019, 3, 1),
+        labelled,
+        P,
+        target_version=2,
+        reason="typo in the decision date",
+        amended={"decided_on": "2019-02-06"},
+        effective_on=date(2019, 3, 1),
     )
     assert then(labelled, correction).labels[0].decided_on == date(2019, 2, 6)
 
@@ -223,7 +238,11 @@ def test_amending_the_recording_actor_is_rejected() -> None:
     labelled = granted(cluster(), stage_4())
     with pytest.raises(InvalidCorrection):
         cc.correct_cluster_event(
-            labelled, P, target_version=2, reason="x", amended={"actor": "someone"},
+            labelled,
+            P,
+            target_version=2,
+            reason="x",
+            amended={"actor": "someone"},
             effective_on=date(2019, 3, 1),
         )
 
@@ -238,5 +257,10 @@ def test_retracting_the_registration_is_rejected() -> None:
 def test_replaying_the_history_rebuilds_the_same_state() -> None:
     stage = stage_4()
     state = granted(cluster(), stage, conditions=("grow membership",), valid_until=date(2020, 2, 4))
-    state = then(state, cc.report_membership(state, P, as_of=date(2019, 12, 31), members=MemberCounts(sme=120, research=20)))
+    state = then(
+        state,
+        cc.report_membership(
+            state, P, as_of=date(2019, 12, 31), members=MemberCounts(sme=120, research=20)
+        ),
+    )
     assert project_cluster(None, state.history) == state
