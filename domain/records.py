@@ -120,7 +120,7 @@ def _latest_only(memberships: tuple[Membership, ...]) -> tuple[Membership, ...]:
     return (max(memberships, key=lambda m: (m.as_of, m.version)),)
 
 
-def cluster_milestone(event: LedgerEvent) -> Milestone | None:  # noqa: PLR0911 - one per type
+def cluster_milestone(event: LedgerEvent) -> Milestone | None:
     on = event.effective_on
     ref = event_id(event.originator_id, event.originator_version)
     if isinstance(event, LabelGranted):

@@ -152,15 +152,15 @@ def stage_summary(history: StageHistoryView) -> StageSummaryView:
 
 
 def count_labelled_on(clusters: Iterable[ClusterRecord], stage: int, day: date) -> int:
-    """Clusters holding a label of ``stage`` on ``day``, as decided by then."""
+    """Clusters holding a label of ``stage`` on ``day``."""
     return sum(
         any(lb.stage == stage and held_on(lb, day) for lb in r.cluster.labels) for r in clusters
     )
 
 
 def held_on(label: LabelRecord, day: date) -> bool:
-    # A stage closure expires labels on its last day, which they still cover.
-    if label.decided_on > day:
+    """Whether a label was in force that day (a stage's closing day still counts)."""
+    if label.effective_from > day:
         return False
     if label.valid_until is not None and label.valid_until < day:
         return False

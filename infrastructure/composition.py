@@ -8,12 +8,16 @@ import psycopg
 
 from infrastructure.access import AccessHook
 from infrastructure.ledger import Ledger
+from infrastructure.projections import ProjectionHook, catch_up_projections
 from infrastructure.settings import StoreSettings, StoreSettingError, store_settings
 from infrastructure.store.hooks import AppendHook
+from infrastructure.tamper.merkle_log import merkle_log_hook
 
 # Each feature that writes in the append transaction registers a factory here.
 HOOK_FACTORIES: list[Callable[[], AppendHook]] = [
     AccessHook,
+    merkle_log_hook,
+    ProjectionHook,
 ]
 
 
@@ -26,7 +30,7 @@ def open_ledger(url: str) -> Ledger:
     settings = store_settings(url)
     if settings.dialect == "postgresql":
         check_postgres_reachable(settings)
-    return Ledger(settings, [factory() for factory in HOOK_FACTORIES])
+    return catch_up_projections(Ledger(settings, [factory() for factory in HOOK_FACTORIES]))
 
 
 def check_postgres_reachable(settings: StoreSettings) -> None:

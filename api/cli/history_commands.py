@@ -8,8 +8,10 @@ import click
 
 from api.cli.common import DATE, db_option, fail, ledger_at, reports_errors
 from api.cli.describe import describe
-from domain.replay import corrections_of, known_at, replay_cluster
-from domain.values import check_slug, cluster_id
+from domain.bitemporal import BitemporalStatusView, HistoryEntry
+from domain.events import EventCorrected, LedgerEvent
+from domain.values import check_slug
+from infrastructure.projections.queries import cluster_status_as_of
 
 
 def parse_known_at(value: str | None) -> tuple[int | None, datetime | None]:
@@ -28,7 +30,9 @@ def parse_known_at(value: str | None) -> tuple[int | None, datetime | None]:
 
 @click.command()
 @click.argument("slug")
-@click.option("--as-of", type=DATE, default=None, help="Effective date (valid time); default today.")
+@click.option(
+    "--as-of", type=DATE, default=None, help="Effective date (valid time); default today."
+)
 @click.option(
     "--known-at",
     "known_at_value",
@@ -39,38 +43,60 @@ def parse_known_at(value: str | None) -> tuple[int | None, datetime | None]:
 @db_option
 @reports_errors
 def history(slug: str, as_of: date | None, known_at_value: str | None, db: str | None) -> None:
-    """Show a cluster's label events in order and its status as of a date."""
+    """Show a cluster's events, corrections included, and its status as of a date."""
     check_slug(slug)
     position, moment = parse_known_at(known_at_value)
     day = as_of or date.today()
     with ledger_at(db) as ledger:
-        ledger.get_cluster(slug)
-        entries = known_at(
-            ledger.positioned_events(cluster_id(slug)), position=position, recorded_by=moment
+        view = cluster_status_as_of(
+            ledger, slug, as_of=day, known_at_position=position, known_at_time=moment
         )
-    replay = replay_cluster(entries, day)
-    if replay.cluster is None:
+    if view.status is None:
         fail(f"{slug} was not registered as of {day} in what the ledger knew then")
         return
-    corrections = corrections_of(entries)
-    click.echo(f"{replay.cluster.name} ({slug}) as of {day}" + _known_suffix(known_at_value))
-    for entry in entries:
-        event = entry.event
-        if event.effective_on > day:
-            continue
-        marks = " [corrected]" if event.originator_version in corrections else ""
-        source = f"  <{event.source}>" if event.source else ""
-        click.echo(
-            f"  #{entry.position:<6} v{event.originator_version:<3} {event.effective_on}  "
-            f"{describe(event)}{marks}{source}"
-        )
-    assert replay.status is not None
-    label = replay.status.label
-    terms = ""
-    if label is not None:
-        terms = f" (stage {label.stage}, from {label.effective_from}"
-        terms += f" until {label.valid_until})" if label.valid_until else ")"
-    click.echo(f"status on {day}: {replay.status.status}{terms}")
+    click.echo(f"{view.name} ({slug}) as of {day}" + _known_suffix(known_at_value))
+    corrections = {e.event_id: e.event for e in view.history if e.corrects}
+    for entry in view.history:
+        click.echo(entry_line(entry, corrections, day))
+    click.echo(f"status on {day}: {view.status}{_terms(view)}")
+    if known_at_value is not None:
+        click.echo(_known_now(view))
+
+
+def entry_line(entry: HistoryEntry, corrections: dict[str, LedgerEvent], day: date) -> str:
+    event = entry.event
+    marks = "".join(
+        f" [{'retracted' if _retracts(corrections.get(ref)) else 'amended'} by {ref}]"
+        for ref in entry.corrected_by
+    )
+    if not entry.counted and not entry.corrected_by:
+        marks += f" [takes effect after {day}]"
+    source = f"  <{event.source}>" if event.source else ""
+    return (
+        f"  #{entry.position:<6} v{event.originator_version:<3} {event.effective_on}  "
+        f"{describe(event)}{marks}{source}"
+    )
+
+
+def _retracts(correction: LedgerEvent | None) -> bool:
+    return isinstance(correction, EventCorrected) and correction.amended is None
+
+
+def _terms(view: BitemporalStatusView) -> str:
+    if view.stage is None:
+        return ""
+    until = f" until {view.valid_until}" if view.valid_until else ""
+    conditions = f"; conditions: {'; '.join(view.conditions)}" if view.conditions else ""
+    return f" (stage {view.stage}, from {view.effective_from}{until}{conditions})"
+
+
+def _known_now(view: BitemporalStatusView) -> str:
+    if not view.revised_later:
+        return f"as known now: the same answer ({view.status_known_now})"
+    return (
+        f"as known now: {view.status_known_now or 'not registered'} "
+        f"(later entries of the ledger revised the answer known at position {view.position})"
+    )
 
 
 def _known_suffix(value: str | None) -> str:

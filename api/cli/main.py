@@ -9,6 +9,7 @@ from api.cli import (
     projection_commands,
     seed_commands,
     serve_commands,
+    tamper_commands,
     token_commands,
 )
 
@@ -18,6 +19,7 @@ COMMAND_MODULES = [
     projection_commands,
     serve_commands,
     token_commands,
+    tamper_commands,
 ]
 
 

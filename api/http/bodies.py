@@ -83,12 +83,15 @@ class StageClosure(RequestBody, frozen=True, kw_only=True):
 
 
 class ClusterRegistration(RequestBody, frozen=True, kw_only=True):
+    """``registered_on`` (valid time) defaults to ``founded_on``, else today."""
+
     slug: Slug
     name: Line
     regions: Lines
     themes: Lines
     founded_on: date | None = None
     website: Url | None = None
+    registered_on: date | None = None
 
 
 class LabelGrant(RequestBody, frozen=True, kw_only=True):

@@ -151,6 +151,26 @@ def nodes_to_store_after_append(
     return created
 
 
+def aligned_block_levels(leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """Every perfect subtree inside a block of leaves, level by level (level 0 = the leaves).
+
+    The block must start at a leaf index that is a multiple of ``2**k`` where ``2**k`` is
+    at least the block's length, so that pairing inside the block is pairing in the tree:
+    level ``L`` then holds nodes ``(L, start >> L)``, ``(L, (start >> L) + 1)``, ... and a
+    trailing odd node is still waiting for its right sibling (it is not returned above).
+    Hashing a level at a time is what makes bulk re-verification cheap.
+    """
+    levels = [list(leaf_hashes)]
+    level = levels[0]
+    while len(level) > 1:
+        level = [
+            sha256(NODE_PREFIX + left + right).digest()
+            for left, right in zip(level[0::2], level[1::2], strict=False)
+        ]
+        levels.append(level)
+    return levels
+
+
 class RootBuilder:
     """Streaming MTH of a sequence of leaf hashes in O(log n) memory.
 

@@ -1,0 +1,364 @@
+"""``label-ledger status | stage | report | rebuild``: the read models, for people."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any, cast, get_args
+
+import click
+import msgspec
+
+from api.cli.common import DATE, db_option, fail, ledger_at, reports_errors
+from domain.compliance import ComplianceView
+from domain.records import Requirements
+from domain.reports import SummaryReport
+from domain.stage_history import StageEntry, StageHistoryView
+from domain.status import ClusterStatus
+from domain.status_view import ClusterStatusView
+from domain.values import check_slug
+from infrastructure.projections import RebuildProgress, rebuild_projections
+from infrastructure.projections import queries as q
+
+STATUSES = get_args(ClusterStatus)
+WIDTH = 100
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def json_text(value: Any) -> str:
+    return msgspec.json.format(msgspec.json.encode(value), indent=2).decode()
+
+
+# --- status ---------------------------------------------------------------
+
+
+@click.command()
+@click.argument("slug", required=False)
+@click.option("--status", type=click.Choice(STATUSES), default=None, help="Only this status.")
+@click.option("--region", default=None, help="Only clusters of this region.")
+@click.option("--theme", default=None, help="Only clusters of this theme.")
+@click.option("--stage", type=int, default=None, help="Only clusters whose label is of this stage.")
+@click.option("--on", "today", type=DATE, default=None, help="Status on this day (default today).")
+@json_option
+@db_option
+@reports_errors
+def status(  # noqa: PLR0913, PLR0917 - click passes one argument per option
+    slug: str | None,
+    status: str | None,
+    region: str | None,
+    theme: str | None,
+    stage: int | None,
+    today: date | None,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Show each cluster's label status today, or one cluster's in full."""
+    with ledger_at(db) as ledger:
+        if slug is not None:
+            view = q.get_cluster_status(ledger, check_slug(slug), today)
+            if view is None:
+                fail(f"unknown cluster: no cluster {slug!r} in the ledger")
+                return
+            click.echo(json_text(view) if as_json else cluster_card(view))
+            return
+        views = q.list_cluster_status(
+            ledger,
+            status=cast("ClusterStatus | None", status),
+            region=region,
+            theme=theme,
+            stage=stage,
+            today=today,
+        )
+    if as_json:
+        click.echo(json_text(views))
+        return
+    click.echo(status_table(views))
+
+
+def status_table(views: Sequence[ClusterStatusView]) -> str:
+    rows = [
+        (
+            v.slug,
+            v.status,
+            _text(v.stage),
+            _text(v.effective_from),
+            _text(v.valid_until),
+            "yes" if v.conditions else "",
+            v.european_label.level if v.european_label else "",
+            _text(v.membership.total if v.membership else None),
+        )
+        for v in views
+    ]
+    day = views[0].as_of if views else date.today()
+    header = ("CLUSTER", "STATUS", "STAGE", "FROM", "UNTIL", "COND.", "EU LABEL", "MEMBERS")
+    return f"{table(header, rows)}\n{len(views)} clusters, status on {day}"
+
+
+def cluster_card(v: ClusterStatusView) -> str:
+    lines = [
+        f"{v.name} ({v.slug}), version {v.version}",
+        f"  status on {v.as_of}: {v.status}",
+        f"  regions: {', '.join(v.regions) or '-'}",
+        f"  themes: {', '.join(v.themes) or '-'}",
+    ]
+    if v.stage is not None:
+        tier = f" [{v.tier}]" if v.tier else ""
+        lines.append(
+            f"  label: stage {v.stage}{tier}, from {v.effective_from} until "
+            f"{_text(v.valid_until) or 'the end of the stage'} ({v.label_event_id})"
+        )
+        if v.conditions:
+            lines.append(f"  conditions: {'; '.join(v.conditions)}")
+    if v.merged_into:
+        lines.append(f"  merged into {v.merged_into} on {v.merged_on}")
+    if v.dissolved_on:
+        lines.append(f"  dissolved on {v.dissolved_on}")
+    if e := v.european_label:
+        lines.append(
+            f"  European label: {e.level} from {e.issuer}, {e.awarded_on} to "
+            f"{_text(e.valid_until) or 'open'} ({e.event_id})"
+        )
+    if r := v.latest_review:
+        lines.append(
+            f"  latest review: stage {r.stage} {r.kind} by {r.reviewer} on {r.reviewed_on}: "
+            f"{r.outcome} ({r.event_id})"
+        )
+    if m := v.membership:
+        lines.append(
+            f"  members on {m.as_of}: {m.total} (very small {m.very_small}, SME {m.sme}, "
+            f"intermediate/large {m.intermediate_large}, research {m.research}, "
+            f"other {m.other}) ({m.event_id})"
+        )
+    return "\n".join(lines)
+
+
+# --- stage ----------------------------------------------------------------
+
+
+@click.command()
+@click.argument("number", type=int)
+@json_option
+@db_option
+@reports_errors
+def stage(number: int, as_json: bool, db: str | None) -> None:
+    """Show what happened in a stage, the counts beside the official ones, and compliance."""
+    with ledger_at(db) as ledger:
+        history = q.stage_history(ledger, number)
+        findings = q.compliance(ledger, number)
+    if history is None or findings is None:
+        fail(f"unknown stage: no stage {number} in the ledger")
+        return
+    if as_json:
+        click.echo(json_text({"history": history, "compliance": findings}))
+        return
+    click.echo(stage_text(history))
+    click.echo(compliance_text(findings))
+
+
+def stage_text(h: StageHistoryView) -> str:
+    closed = f"closed on {h.closed_on}" if h.closed_on else "open"
+    c = h.counts
+    lines = [
+        f"Stage {h.number}: {h.starts_on} to {h.ends_on}, {closed}",
+        *_wrapped(h.title, "  "),
+        *_wrapped(f"decided by {h.decided_by}", "  "),
+        "",
+        "Counts in the ledger",
+        f"  granted {c.granted} (conditionally {c.conditional}), extended {c.extended}, "
+        f"withdrawn {c.withdrawn}, expired at closure {c.expired}",
+        f"  renewed from stage {h.number - 1}: {c.renewed}, new entrants {c.new_entrants}, "
+        f"returning {c.returning}; merged {c.merged}, dissolved {c.dissolved} during the stage",
+    ]
+    if h.reported_counts:
+        lines += ["", "Reported counts beside the ledger's (clusters holding the label that day)"]
+        for r in h.reported_counts:
+            lines.append(f"  {r.as_of}  reported {r.count:>3}  ledger {r.ledger_count:>3}")
+            lines += _wrapped(r.description, " " * 14)
+    for title, entries in (
+        ("Granted conditionally", h.conditional),
+        ("Extended", h.extended),
+        ("Withdrawn", h.withdrawn),
+        ("Merged during the stage", h.merged),
+        ("Dissolved during the stage", h.dissolved),
+    ):
+        lines += _entry_lines(title, entries)
+    first = min((e.on for e in h.granted), default=h.starts_on)
+    for title, entries in (
+        ("Granted", h.granted),
+        (f"Renewed from stage {h.number - 1}", h.renewed),
+        ("New entrants", h.new_entrants),
+        ("Returning after a gap", h.returning),
+        ("Expired at closure", h.expired),
+    ):
+        if entries:
+            lines += ["", f"{title} ({len(entries)})"]
+            lines += _wrapped(", ".join(_dated(e, first) for e in entries), "  ")
+    return "\n".join(lines)
+
+
+def _entry_lines(title: str, entries: Sequence[StageEntry]) -> list[str]:
+    if not entries:
+        return []
+    lines = ["", f"{title} ({len(entries)})"]
+    for e in entries:
+        terms = f"into {e.other}" if e.other else ""
+        if e.valid_until and not e.other:
+            terms = f"until {e.valid_until}"
+        lines.append(f"  {e.on}  {e.slug:<28} {terms}".rstrip())
+        if e.conditions:
+            lines += _wrapped(f"conditions: {'; '.join(e.conditions)}", " " * 14)
+    return lines
+
+
+def _dated(entry: StageEntry, first: date) -> str:
+    """A slug, dated when it came after the stage's first decisions."""
+    return entry.slug if entry.on <= first else f"{entry.slug} ({entry.on})"
+
+
+def compliance_text(v: ComplianceView) -> str:
+    lines = ["", "Requirements"]
+    for r in v.requirements:
+        lines += _wrapped(f"from {r.since}: {requirement_text(r)} ({r.event_id})", "  ")
+    lines += [
+        "",
+        f"Compliance: {v.grants_checked} grants checked, "
+        f"{v.grants_with_findings} granted while a requirement was unmet",
+    ]
+    kinds: dict[str, list[str]] = {}
+    for f in v.findings:
+        kinds.setdefault(f.requirement, []).append(f.slug)
+    for kind, slugs in kinds.items():
+        lines += _wrapped(f"{kind} ({len(slugs)}): {', '.join(slugs)}", "  ")
+    if v.findings:
+        lines.append("  (--json lists each finding with its evidence event ids)")
+    return "\n".join(lines)
+
+
+def requirement_text(r: Requirements) -> str:
+    parts = [
+        f"{c.code} {c.operator} {c.threshold:g}{' ' + c.unit if c.unit else ''}"
+        if c.threshold is not None
+        else c.code
+        for c in r.criteria
+    ]
+    if r.minimum_european_label:
+        parts.append(f"European label {r.minimum_european_label} or above")
+    return "; ".join(parts) or "none"
+
+
+# --- report ---------------------------------------------------------------
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+    show_default=True,
+)
+@click.option("--on", "today", type=DATE, default=None, help="Report on this day (default today).")
+@db_option
+@reports_errors
+def report(fmt: str, today: date | None, db: str | None) -> None:
+    """Counts by stage, region and theme, membership, and stage rates."""
+    with ledger_at(db) as ledger:
+        if fmt == "csv":
+            click.echo(q.summary_csv(ledger, today), nl=False)
+            return
+        summary = q.summary_report(ledger, today)
+    if fmt == "json":
+        click.echo(json_text(summary))
+        return
+    click.echo(report_text(summary))
+
+
+def report_text(r: SummaryReport) -> str:
+    statuses = ", ".join(f"{k} {v}" for k, v in r.statuses.items())
+    lines = [f"Report on {r.as_of} at ledger position {r.position}", f"  clusters: {statuses}", ""]
+    lines.append(
+        table(
+            ("STAGE", "GRANTED", "COND.", "WITHDRAWN", "RENEWED", "NEW", "RENEWAL", "WITHDRAWAL",
+             "CONDITIONAL"),
+            [
+                (s.stage, s.granted, s.conditional, s.withdrawn, s.renewed, s.new_entrants,
+                 _pct(s.renewal_rate), _pct(s.withdrawal_rate), _pct(s.conditional_rate))
+                for s in r.stages
+            ],
+        )
+    )
+    for title, groups in (("REGION", r.regions), ("THEME", r.themes)):
+        lines += ["", table((title, "LABELLED", "ACTIVE"), [(g.name, g.labelled, g.active)
+                                                           for g in groups])]
+    m = r.membership
+    span = f", reports of {m.earliest_report} to {m.latest_report}" if m.latest_report else ""
+    lines += [
+        "",
+        f"Membership: {m.total} members in the latest reports of {m.clusters_reporting} of "
+        f"{m.clusters_labelled} labelled clusters{span}",
+        table(("KIND", "MEMBERS", "SHARE"), [(k.kind, k.members, _pct(k.share)) for k in m.kinds]),
+    ]
+    return "\n".join(lines)
+
+
+# --- rebuild --------------------------------------------------------------
+
+
+@click.command()
+@db_option
+@reports_errors
+def rebuild(db: str | None) -> None:
+    """Drop every read model and rebuild it from the events, with progress."""
+    with ledger_at(db) as ledger:
+        total = ledger.last_position()
+        with click.progressbar(
+            length=total, label="rebuilding", file=sys.stderr, show_eta=True, show_pos=True,
+            item_show_func=_rate,
+        ) as bar:
+            seen = 0
+
+            def advance(p: RebuildProgress) -> None:
+                nonlocal seen
+                bar.update(p.events - seen, p)
+                seen = p.events
+
+            result = rebuild_projections(ledger, progress=advance)
+    click.echo(
+        f"rebuilt the read models from {result.events} events in {result.seconds:.2f} s "
+        f"({result.rate:,.0f} events/s); position {result.position}"
+    )
+
+
+def _rate(p: RebuildProgress | None) -> str | None:
+    if p is None or p.seconds <= 0:
+        return None
+    return f"{p.events / p.seconds:,.0f} events/s"
+
+
+# --- text helpers ---------------------------------------------------------
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    cells = [[str(c) for c in header], *([_text(c) for c in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+
+
+def _wrapped(text: str, indent: str) -> list[str]:
+    lines = textwrap.wrap(
+        text, WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+    )
+    return lines or [indent]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.0%}"
+
+
+COMMANDS = [status, stage, report, rebuild]

@@ -1,0 +1,55 @@
+"""``label-ledger serve``: the HTTP API under uvicorn, on the same store as every command."""
+
+from __future__ import annotations
+
+import socket
+
+import click
+
+from api.cli.common import db_option, fail, ledger_at, reports_errors
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
+)
+@db_option
+@reports_errors
+def serve(host: str, port: int, db: str | None) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
+    # Imported here so that every other command starts without the web stack.
+    import uvicorn
+
+    from api.http.app import create_app
+
+    with ledger_at(db) as ledger:
+        listener = listen(host, port)
+        bound_port = listener.getsockname()[1]
+        click.echo(
+            f"label-ledger: serving {ledger.settings.display} on http://{host}:{bound_port} "
+            "(docs at /docs); Ctrl-C stops",
+            err=True,
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(ledger), log_level="info", timeout_graceful_shutdown=5)
+        )
+        server.run(sockets=[listener])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Binds before serving, so that a taken port is one line, not a traceback."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        listener = socket.socket(family, kind, proto)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+        raise
+    return listener
+
+
+COMMANDS = [serve]

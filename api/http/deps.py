@@ -1,0 +1,87 @@
+"""Dependencies of the routes, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from api.http.auth import READ_ROLES, WRITE_ROLES, authenticate, authorize, bearer
+from api.http.preconditions import parse_idempotency_key, parse_if_match
+from api.http.writes import WriteRequest
+from domain.errors import ClusterNotFound, StageNotFound
+from domain.values import SLUG_PATTERN
+from infrastructure.ledger import Ledger
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def admin_actor(ledger: LedgerDep, credentials: Credentials) -> str:
+    return authorize(authenticate(ledger, credentials), WRITE_ROLES, "writing")
+
+
+def auditor_actor(ledger: LedgerDep, credentials: Credentials) -> str:
+    return authorize(authenticate(ledger, credentials), READ_ROLES, "auditing")
+
+
+AdminActor = Annotated[str, Depends(admin_actor)]
+AuditorActor = Annotated[str, Depends(auditor_actor)]
+
+
+def admin_write(
+    request: Request,
+    ledger: LedgerDep,
+    actor: AdminActor,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Replays the first response to this key instead of writing again.",
+        ),
+    ] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag ("<version>") the write expects; 412 if it moved on.',
+        ),
+    ] = None,
+) -> WriteRequest:
+    return WriteRequest(
+        ledger=ledger,
+        actor=actor,
+        method=request.method,
+        path=request.url.path,
+        key=parse_idempotency_key(idempotency_key),
+        if_match=parse_if_match(if_match),
+    )
+
+
+AdminWrite = Annotated[WriteRequest, Depends(admin_write)]
+
+
+def known_slug(slug: str) -> str:
+    """A slug that can name a cluster; any other is simply not found (no store access)."""
+    if not SLUG_PATTERN.match(slug) or len(slug) > 64:
+        msg = f"no cluster {slug!r} in the ledger"
+        raise ClusterNotFound(msg)
+    return slug
+
+
+def known_stage(number: int) -> int:
+    if not 1 <= number <= 999:
+        msg = f"no stage {number} in the ledger"
+        raise StageNotFound(msg)
+    return number
+
+
+SlugPath = Annotated[str, Depends(known_slug)]
+StagePath = Annotated[int, Depends(known_stage)]

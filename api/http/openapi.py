@@ -1,0 +1,109 @@
+"""OpenAPI documentation of msgspec bodies: FastAPI describes the routes, msgspec the schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import msgspec
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.http.problems import PROBLEM_JSON, ProblemDetails
+
+REF_TEMPLATE = "#/components/schemas/{name}"
+PROBLEM_DESCRIPTIONS = {
+    400: "Malformed header (If-Match, Idempotency-Key, Content-Length)",
+    401: "Missing, unknown or revoked bearer token",
+    403: "The token's role may not do this",
+    404: "Unknown cluster, stage or address",
+    409: "A ledger rule rejects the command (the problem type names the rule)",
+    412: "If-Match does not match the current version",
+    413: "Body over 1 MiB",
+    415: "Body is not JSON",
+    422: "Invalid body or parameters, or an Idempotency-Key reused for another request",
+    503: "The ledger's database is unavailable",
+}
+WRITE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+CREATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
+AUDIT_PROBLEMS = (401, 403, 404, 422, 503)
+PUBLIC_PROBLEMS = (404, 422, 503)
+
+
+def ref(cls: type) -> dict[str, Any]:
+    return {"$ref": REF_TEMPLATE.format(name=cls.__name__)}
+
+
+def array_of(cls: type) -> dict[str, Any]:
+    return {"type": "array", "items": ref(cls)}
+
+
+def request_body(cls: type[msgspec.Struct]) -> dict[str, Any]:
+    """``openapi_extra`` for a route that decodes its body itself."""
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref(cls)}}}
+    }
+
+
+def responses(
+    status: int,
+    body: type | dict[str, Any],
+    description: str,
+    problems: Iterable[int],
+    *,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json",
+) -> dict[int | str, dict[str, Any]]:
+    schema = body if isinstance(body, dict) else ref(body)
+    documented: dict[int | str, dict[str, Any]] = {
+        status: {"description": description, "content": {media_type: {"schema": schema}}}
+    }
+    if headers:
+        documented[status]["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    for code in problems:
+        documented[code] = problem_doc(code)
+    return documented
+
+
+def problem_doc(status: int) -> dict[str, Any]:
+    return {
+        "description": PROBLEM_DESCRIPTIONS[status],
+        "content": {PROBLEM_JSON: {"schema": ref(ProblemDetails)}},
+    }
+
+
+def msgspec_openapi(app: FastAPI, types: Iterable[type]) -> Callable[[], dict[str, Any]]:
+    """An ``app.openapi`` that merges the msgspec schemas of ``types`` into the components."""
+    wanted = (ProblemDetails, *types)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            _, components = msgspec.json.schema_components(wanted, ref_template=REF_TEMPLATE)
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(components)
+            _replace_fastapi_validation_errors(document)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    return openapi
+
+
+def _replace_fastapi_validation_errors(document: dict[str, Any]) -> None:
+    """FastAPI documents its own 422 body; this API answers a problem instead."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            answers = operation.get("responses", {})
+            if "HTTPValidationError" in str(answers.get("422", "")):
+                answers["422"] = problem_doc(422)
+    schemas = document["components"]["schemas"]
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)

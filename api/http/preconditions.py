@@ -1,0 +1,57 @@
+"""Request headers that condition a write: ``If-Match`` and ``Idempotency-Key``."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from api.http.problems import MALFORMED_HEADER, HttpProblem
+
+_ENTITY_TAG = re.compile(r'^(W/)?"([\x21\x23-\x7e]*)"$')
+# Printable ASCII without spaces; quoted as an RFC 8941 string, as the IETF draft spells it.
+_KEY = re.compile(r"^[\x21\x23-\x7e]{1,255}$")
+
+
+class IfMatch(msgspec.Struct, frozen=True, kw_only=True):
+    """The versions a writer expects; ``any`` is ``If-Match: *``."""
+
+    any: bool = False
+    versions: tuple[int, ...] = ()
+
+    def matches(self, current: int) -> bool:
+        return self.any or current in self.versions
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> IfMatch | None:
+    if value is None:
+        return None
+    if value.strip() == "*":
+        return IfMatch(any=True)
+    versions = []
+    for part in value.split(","):
+        found = _ENTITY_TAG.match(part.strip())
+        if found is None:
+            msg = f'If-Match must list entity tags such as "3" (quotes included), got {value!r}'
+            raise HttpProblem(MALFORMED_HEADER, msg)
+        weak, tag = found.groups()
+        # If-Match compares strongly: weak or foreign tags are valid but never match.
+        if weak is None and tag.isdigit() and len(tag) <= 18:
+            versions.append(int(tag))
+    return IfMatch(versions=tuple(versions))
+
+
+def parse_idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = value.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not _KEY.match(key):
+        msg = "Idempotency-Key must be 1-255 printable ASCII characters without spaces or quotes"
+        raise HttpProblem(MALFORMED_HEADER, msg)
+    return key

@@ -1,0 +1,96 @@
+"""Tamper evidence over HTTP: the signed checkpoint and key (public), proofs and verification."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from api.http.deps import AuditorActor, LedgerDep
+from api.http.encoding import json_response
+from api.http.openapi import AUDIT_PROBLEMS, responses
+from infrastructure.tamper import (
+    CheckpointInfo,
+    ConsistencyProof,
+    InclusionProof,
+    PublicKeyInfo,
+    VerificationReport,
+    consistency_proof_between,
+    inclusion_proof_at,
+    latest_checkpoint,
+    ledger_signing_key,
+    public_key_info,
+    verify_ledger,
+)
+from infrastructure.tamper.errors import NoCheckpoint, NoSigningKey
+
+router = APIRouter(prefix="/ledger", tags=["tamper evidence"])
+MAX_SIZE = 2**62
+Size = Annotated[int, Query(ge=1, le=MAX_SIZE, description="A tree size (number of events)")]
+OptionalSize = Annotated[
+    int | None, Query(ge=1, le=MAX_SIZE, description="A tree size; default: the whole log")
+]
+
+
+@router.get(
+    "/checkpoint",
+    responses=responses(200, CheckpointInfo, "The latest signed checkpoint", (404, 503)),
+)
+def checkpoint(ledger: LedgerDep) -> Response:
+    """The latest signed checkpoint (a C2SP note: origin, tree size, root hash, signature)."""
+    info = latest_checkpoint(ledger)
+    if info is None:
+        msg = "the log has signed no checkpoint yet (one is signed when a stage closes)"
+        raise NoCheckpoint(msg)
+    return json_response(info)
+
+
+@router.get(
+    "/public-key",
+    responses=responses(200, PublicKeyInfo, "The key checkpoints are signed with", (404, 503)),
+)
+def public_key(ledger: LedgerDep) -> Response:
+    """The Ed25519 key that signs the checkpoints, to verify them offline."""
+    key = ledger_signing_key(ledger)
+    if key is None:
+        msg = "this ledger was opened without a signing key (LEDGER_SIGNING_KEY)"
+        raise NoSigningKey(msg)
+    return json_response(public_key_info(key))
+
+
+@router.get(
+    "/proofs/inclusion",
+    responses=responses(200, InclusionProof, "RFC 9162 inclusion proof", AUDIT_PROBLEMS),
+)
+def inclusion_proof(
+    ledger: LedgerDep,
+    _auditor: AuditorActor,
+    position: Annotated[int, Query(ge=1, le=MAX_SIZE, description="The event's position")],
+    tree_size: OptionalSize = None,
+) -> Response:
+    """Proof that the event at ``position`` is leaf ``position - 1`` of the tree of that size."""
+    return json_response(inclusion_proof_at(ledger, position, tree_size))
+
+
+@router.get(
+    "/proofs/consistency",
+    responses=responses(200, ConsistencyProof, "RFC 9162 consistency proof", AUDIT_PROBLEMS),
+)
+def consistency_proof(
+    ledger: LedgerDep,
+    _auditor: AuditorActor,
+    first: Size,
+    second: OptionalSize = None,
+) -> Response:
+    """Proof that the tree of size ``second`` extends the tree of size ``first``."""
+    return json_response(consistency_proof_between(ledger, first, second))
+
+
+@router.get(
+    "/verification",
+    responses=responses(200, VerificationReport, "The outcome of a full check", AUDIT_PROBLEMS),
+)
+def verification(ledger: LedgerDep, _auditor: AuditorActor) -> Response:
+    """Recomputes every leaf, node and checkpoint root; names the first bad position."""
+    return json_response(verify_ledger(ledger))

@@ -1,0 +1,108 @@
+"""cProfile summaries (top 25 by own time) of the paths the rows measure, on SQLite."""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench.synthetic import Plan, append_deep_cluster, import_synthetic
+from domain.values import MemberCounts
+from infrastructure.composition import open_ledger
+from infrastructure.ledger import Ledger, Origin
+
+TOP = 25
+DEEP = "deep-history"
+
+
+def profiled(fn: Callable[[], Any], top: int = TOP) -> tuple[str, Any]:
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        result = fn()
+    finally:
+        profile.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    return _trim(out.getvalue()), result
+
+
+def _trim(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    start = next((i for i, line in enumerate(lines) if "function calls" in line), 0)
+    return "\n".join(line for line in lines[start:] if line)
+
+
+def profile_paths(workdir: Path, events: int, seed: int, log: Any = print) -> dict[str, str]:
+    """Import ``events`` into a fresh SQLite ledger under the profiler, then the other paths."""
+    ledger = open_ledger(f"sqlite:///{workdir / 'profiled.db'}")
+    out: dict[str, str] = {}
+    try:
+        log(f"[profile] bulk import of {events:,} events …")
+        out["import"], report = profiled(lambda: import_synthetic(ledger, Plan(events=events, seed=seed)))
+        append_deep_cluster(ledger, DEEP, report.stages + 1, 1_000)
+        log("[profile] load one cluster …")
+        out["load-cluster"], _ = profiled(lambda: [ledger.get_cluster(DEEP) for _ in range(50)])
+        log("[profile] one command at a time (the HTTP write path without HTTP) …")
+        out["command"], _ = profiled(lambda: _commands(ledger, 500))
+        out.update(_optional(ledger, log))
+    finally:
+        ledger.close()
+    return out
+
+
+def _commands(ledger: Ledger, count: int) -> None:
+    from api.http.bodies import Members, MembershipReport
+    from api.http.writes import WriteRequest, perform
+
+    slugs = [s for s in ledger.cluster_slugs() if s != DEEP]
+    for n in range(count):
+        slug = slugs[n % len(slugs)]
+        body = MembershipReport(
+            as_of=date(2026, 1, 1),
+            members=Members(very_small=n, sme=1, intermediate_large=1, research=1, other=1),
+            private_funding_share=0.5,
+        )
+        write = WriteRequest(
+            ledger=ledger, actor="bench", method="POST",
+            path=f"/clusters/{slug}/membership-reports", key=f"profile-{n}", if_match=None,
+        )
+
+        def command(origin: Origin, slug: str = slug, **options: Any) -> Any:
+            return ledger.report_membership(
+                origin, slug, as_of=date(2026, 1, 1), members=MemberCounts(very_small=n),
+                private_funding_share=0.5, **options,
+            )
+
+        perform(write, body, command, target=f"cluster:{slug}")
+
+
+def _optional(ledger: Ledger, log: Any) -> dict[str, str]:
+    """The components that may not have landed yet."""
+    out: dict[str, str] = {}
+    try:
+        from infrastructure.projections import rebuild_projections
+        from infrastructure.projections.queries import get_cluster_status
+    except ImportError:
+        pass
+    else:
+        log("[profile] rebuild …")
+        out["rebuild"], _ = profiled(lambda: rebuild_projections(ledger))
+        slugs = ledger.cluster_slugs()
+        log("[profile] cluster status reads …")
+        out["read-status"], _ = profiled(
+            lambda: [get_cluster_status(ledger, slugs[n % len(slugs)]) for n in range(2_000)]
+        )
+    try:
+        from infrastructure.tamper import verify_ledger
+    except ImportError:
+        pass
+    else:
+        log("[profile] verify …")
+        out["verify"], _ = profiled(lambda: verify_ledger(ledger))
+    return out

@@ -1,0 +1,40 @@
+"""The read models maintained inline: in the transaction that appends the events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from infrastructure.mapper import MsgspecMapper
+from infrastructure.projections.read_models import ReadModelRun, is_projected
+from infrastructure.projections.tables import advance_tracking, create_tables
+from infrastructure.store.hooks import AppendedEvent
+from infrastructure.store.sql import Tx
+
+
+class ProjectionHook:
+    """Applies each append to the read models, exactly once, or fails the append."""
+
+    def __init__(self) -> None:
+        self.decode = MsgspecMapper().decode_state
+
+    def create_tables(self, tx: Tx) -> None:
+        create_tables(tx)
+
+    def on_append(
+        self, tx: Tx, appended: Sequence[AppendedEvent], options: Mapping[str, Any]
+    ) -> None:
+        if not appended:
+            return
+        advance_tracking(tx, appended[0].position - 1, appended[-1].position)
+        run = ReadModelRun(tx, self.decode)
+        # From the stored bytes, as a rebuild reads them: the command's in-memory
+        # event may hold e.g. an int where the stored JSON decodes to a float.
+        run.apply(
+            [
+                (a.position, a.originator_id, a.topic, a.state)
+                for a in appended
+                if is_projected(a.originator_id)
+            ]
+        )
+        run.flush()

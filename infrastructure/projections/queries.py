@@ -1,0 +1,199 @@
+"""What auditors ask of the ledger, answered from the read models (and, for the
+bitemporal question, from the events themselves).
+
+Every answer is read in one snapshot whose read models are at the ledger's
+last position; read models behind or ahead raise ProjectionBehind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from domain import compliance as compliance_rules
+from domain import stage_history as history_rules
+from domain.bitemporal import BitemporalStatusView, HistoryEntry, bitemporal_status
+from domain.compliance import ComplianceView, Finding
+from domain.errors import ClusterNotFound, ProjectionBehind
+from domain.records import ClusterRecord, StageRecord
+from domain.reports import SummaryReport, summary_rows
+from domain.reports import summary_report as build_summary
+from domain.stage_history import StageEntry, StageHistoryView, StageSummaryView
+from domain.status import ClusterStatus
+from domain.status_view import ClusterStatusView, cluster_status_view
+from domain.values import cluster_id, stage_id
+from infrastructure.ledger import Ledger
+from infrastructure.projections.read_models import CLUSTER_DECODER, STAGE_DECODER
+from infrastructure.projections.tables import (
+    CLUSTER_FACETS,
+    CLUSTER_STATES,
+    PROJECTION,
+    STAGE_STATES,
+    TRACKING,
+    behind_message,
+    events_table,
+)
+from infrastructure.store.sql import Tx
+
+__all__ = [
+    "BitemporalStatusView",
+    "ClusterStatusView",
+    "ComplianceView",
+    "Finding",
+    "HistoryEntry",
+    "StageEntry",
+    "StageHistoryView",
+    "StageSummaryView",
+    "SummaryReport",
+    "cluster_status_as_of",
+    "compliance",
+    "get_cluster_status",
+    "list_cluster_status",
+    "list_stages",
+    "stage_history",
+    "summary_csv",
+    "summary_report",
+]
+
+
+def list_cluster_status(
+    ledger: Ledger,
+    *,
+    status: ClusterStatus | None = None,
+    region: str | None = None,
+    theme: str | None = None,
+    stage: int | None = None,
+    today: date | None = None,
+) -> list[ClusterStatusView]:
+    """Every cluster's status on ``today``, optionally filtered, by slug."""
+    day = today or date.today()
+    wanted = {"region": region, "theme": theme, "stage": None if stage is None else str(stage)}
+    with current_snapshot(ledger) as (tx, _):
+        records = cluster_records(tx, {k: v for k, v in wanted.items() if v is not None})
+    views = [cluster_status_view(r, day) for r in records]
+    return [
+        v
+        for v in views
+        if (status is None or v.status == status) and (stage is None or v.stage == stage)
+    ]
+
+
+def get_cluster_status(
+    ledger: Ledger, slug: str, today: date | None = None
+) -> ClusterStatusView | None:
+    with current_snapshot(ledger) as (tx, _):
+        tx.execute(
+            f"SELECT state FROM {tx.table(CLUSTER_STATES)} WHERE cluster_id = ?",
+            (cluster_id(slug),),
+        )
+        row = tx.fetchone()
+    if row is None:
+        return None
+    return cluster_status_view(CLUSTER_DECODER.decode(row[0]), today or date.today())
+
+
+def list_stages(ledger: Ledger) -> list[StageSummaryView]:
+    with current_snapshot(ledger) as (tx, _):
+        stages, clusters = stage_records(tx), cluster_records(tx)
+    return [history_rules.stage_summary(history_rules.stage_history(s, clusters)) for s in stages]
+
+
+def stage_history(ledger: Ledger, number: int) -> StageHistoryView | None:
+    with current_snapshot(ledger) as (tx, _):
+        stage = stage_record(tx, number)
+        clusters = cluster_records(tx) if stage is not None else []
+    return None if stage is None else history_rules.stage_history(stage, clusters)
+
+
+def compliance(ledger: Ledger, stage: int) -> ComplianceView | None:
+    with current_snapshot(ledger) as (tx, _):
+        record = stage_record(tx, stage)
+        clusters = cluster_records(tx, {"stage": str(stage)}) if record is not None else []
+    return None if record is None else compliance_rules.compliance(record, clusters)
+
+
+def summary_report(ledger: Ledger, today: date | None = None) -> SummaryReport:
+    with current_snapshot(ledger) as (tx, position):
+        stages, clusters = stage_records(tx), cluster_records(tx)
+    histories = [history_rules.stage_history(s, clusters) for s in stages]
+    return build_summary(histories, clusters, today or date.today(), position)
+
+
+def summary_csv(ledger: Ledger, today: date | None = None) -> str:
+    """The summary report as CSV rows of section, key, metric, value."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("section", "key", "metric", "value"))
+    writer.writerows(summary_rows(summary_report(ledger, today)))
+    return out.getvalue()
+
+
+def cluster_status_as_of(
+    ledger: Ledger,
+    slug: str,
+    *,
+    as_of: date,
+    known_at_position: int | None = None,
+    known_at_time: datetime | None = None,
+) -> BitemporalStatusView:
+    """The status on ``as_of`` as the ledger knew it then, replayed from the events."""
+    entries = ledger.positioned_events(cluster_id(slug))
+    if not entries:
+        msg = f"no cluster {slug!r} in the ledger"
+        raise ClusterNotFound(msg)
+    return bitemporal_status(
+        slug, entries, as_of, position=known_at_position, recorded_by=known_at_time
+    )
+
+
+# --- reading the read models -------------------------------------------------
+
+
+@contextmanager
+def current_snapshot(ledger: Ledger) -> Iterator[tuple[Tx, int]]:
+    """A read snapshot in which the read models are at the ledger's last position."""
+    with ledger.read() as tx:
+        if tx.dialect == "postgresql":
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        table, column = events_table(tx)
+        tx.execute(
+            f"SELECT (SELECT position FROM {tx.table(TRACKING)} WHERE name = ?), "
+            f"(SELECT COALESCE(MAX({column}), 0) FROM {table})",
+            (PROJECTION,),
+        )
+        tracked, last = tx.fetchone() or (None, 0)
+        if tracked != last:
+            raise ProjectionBehind(behind_message(tracked, int(last)))
+        yield tx, int(last)
+
+
+def cluster_records(tx: Tx, facets: dict[str, str] | None = None) -> list[ClusterRecord]:
+    """Cluster records having every given facet (region, theme, stage), by slug."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    for facet, value in (facets or {}).items():
+        conditions.append(
+            f"cluster_id IN (SELECT cluster_id FROM {tx.table(CLUSTER_FACETS)} "
+            "WHERE facet = ? AND value = ?)"
+        )
+        params += [facet, value]
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    tx.execute(f"SELECT state FROM {tx.table(CLUSTER_STATES)}{where} ORDER BY slug", params)
+    return [CLUSTER_DECODER.decode(row[0]) for row in tx.fetchall()]
+
+
+def stage_records(tx: Tx) -> list[StageRecord]:
+    tx.execute(f"SELECT state FROM {tx.table(STAGE_STATES)} ORDER BY number")
+    return [STAGE_DECODER.decode(row[0]) for row in tx.fetchall()]
+
+
+def stage_record(tx: Tx, number: int) -> StageRecord | None:
+    tx.execute(
+        f"SELECT state FROM {tx.table(STAGE_STATES)} WHERE stage_id = ?", (stage_id(number),)
+    )
+    row = tx.fetchone()
+    return None if row is None else STAGE_DECODER.decode(row[0])

@@ -1,0 +1,47 @@
+"""Straight SQL over the events table by position (SQLite rowid, Postgres notification_id)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from infrastructure.store.sql import Tx
+from infrastructure.tamper.leaf import StoredRow
+
+if TYPE_CHECKING:
+    from infrastructure.ledger import Ledger
+
+
+class EventTable(msgspec.Struct, frozen=True):
+    """Where a ledger's events are and which column holds their position."""
+
+    name: str
+    position: str
+
+    def rows(self, tx: Tx, after: int, up_to: int) -> list[StoredRow]:
+        """Stored rows with ``after < position <= up_to``, in position order."""
+        tx.execute(
+            f"SELECT {self.position}, originator_id, originator_version, topic, state "
+            f"FROM {self.name} WHERE {self.position} > ? AND {self.position} <= ? "
+            f"ORDER BY {self.position}",
+            (after, up_to),
+        )
+        return tx.cursor.fetchall()  # type: ignore[no-any-return]  # tuples, bytes state
+
+    def rows_of(self, tx: Tx, aggregate_id: str, up_to: int) -> list[StoredRow]:
+        tx.execute(
+            f"SELECT {self.position}, originator_id, originator_version, topic, state "
+            f"FROM {self.name} WHERE originator_id = ? AND {self.position} <= ? "
+            f"ORDER BY {self.position}",
+            (aggregate_id, up_to),
+        )
+        return tx.cursor.fetchall()  # type: ignore[no-any-return]
+
+    def last_position(self, tx: Tx) -> int:
+        return int(tx.scalar(f"SELECT COALESCE(MAX({self.position}), 0) FROM {self.name}"))
+
+
+def event_table(ledger: Ledger, tx: Tx) -> EventTable:
+    position = "rowid" if tx.dialect == "sqlite" else "notification_id"
+    return EventTable(ledger.store.events_table(tx), position)

@@ -1,0 +1,339 @@
+"""Full re-verification of the log, streamed chunk by chunk in O(log n) memory.
+
+Every leaf is recomputed from its stored event row and compared with the stored leaf;
+every stored node is recomputed from the recomputed leaves; the roots at the sizes of
+the stored checkpoints (and of an auditor's saved one) are compared with what those
+checkpoints signed, whose signatures are checked too. The first failure, in position
+order, stops the run and is named: payload altered, row deleted, rows reordered, log
+truncated or rewritten, stored tree altered, checkpoint forged.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left, bisect_right
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from infrastructure.merkle import (
+    EMPTY_ROOT,
+    NodeCoordinate,
+    frontier_coordinates,
+    nodes_to_store_after_append,
+    root_coordinates,
+    root_from_nodes,
+    verify_consistency,
+)
+from infrastructure.store.sql import Tx
+from infrastructure.tamper import chunks
+from infrastructure.tamper.checkpoints import StoredCheckpoint, signed_view, stored_checkpoints
+from infrastructure.tamper.diagnosis import (
+    LOG_TRUNCATED,
+    PAYLOAD_ALTERED,
+    ROW_DELETED,
+    TREE_ALTERED,
+    Claim,
+    Problem,
+    displaced_row,
+    forged,
+    proven_by_frontier,
+    rewritten_after,
+)
+from infrastructure.tamper.errors import InvalidCheckpoint
+from infrastructure.tamper.event_rows import EventTable, event_table
+from infrastructure.tamper.keys import VerifierKey
+from infrastructure.tamper.merkle_log import ledger_signing_key
+from infrastructure.tamper.node_store import fetch_nodes, first_node_beyond
+from infrastructure.tamper.notes import SignedCheckpoint, parse_checkpoint
+from infrastructure.tamper.proofs import consistency_proof_in
+
+if TYPE_CHECKING:
+    from infrastructure.ledger import Ledger
+
+CHUNK_BITS = 13
+"""Leaves per chunk: 2**13 = 8,192 events per select, aligned to a perfect subtree."""
+
+
+class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
+    """The outcome of one verification run (JSON-friendly)."""
+
+    ok: bool
+    tree_size: int
+    root_hash: str
+    checkpoints_checked: int
+    signatures_checked: bool
+    extends_checkpoint: int | None
+    seconds: float
+    problem: Problem | None
+
+    def summary(self) -> str:
+        if self.problem is not None:
+            p = self.problem
+            return f"verification failed at position {p.position}: {p.kind}: {p.detail}"
+        signatures = (
+            "signatures checked"
+            if self.signatures_checked
+            else "signatures NOT checked: no public key"
+        )
+        extends = (
+            f"; extends your checkpoint of size {self.extends_checkpoint}"
+            if self.extends_checkpoint is not None
+            else ""
+        )
+        return (
+            f"OK: tree size {self.tree_size}, root {self.root_hash}; "
+            f"{self.checkpoints_checked} checkpoint(s) consistent ({signatures}){extends}"
+        )
+
+
+def verify_ledger(
+    ledger: Ledger,
+    *,
+    public_key: VerifierKey | None = None,
+    since: SignedCheckpoint | None = None,
+    chunk_bits: int = CHUNK_BITS,
+) -> VerificationReport:
+    """Recomputes and checks the whole log; ``since`` is an auditor's saved checkpoint."""
+    started = time.perf_counter()
+    if public_key is None:
+        signer = ledger_signing_key(ledger)
+        public_key = signer.verifier if signer is not None else None
+    with ledger.read() as tx:
+        if tx.dialect == "postgresql":
+            # One snapshot for the whole run, so concurrent appends cannot skew it.
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        run = _Run(tx, event_table(ledger, tx), public_key, since, chunk_bits)
+        problem = run.execute()
+    return VerificationReport(
+        ok=problem is None,
+        tree_size=run.size,
+        root_hash=run.root.hex(),
+        checkpoints_checked=run.checkpoints_checked,
+        signatures_checked=public_key is not None,
+        extends_checkpoint=since.checkpoint.tree_size
+        if since is not None and problem is None
+        else None,
+        seconds=time.perf_counter() - started,
+        problem=problem,
+    )
+
+
+class _Run:
+    def __init__(
+        self,
+        tx: Tx,
+        events: EventTable,
+        key: VerifierKey | None,
+        since: SignedCheckpoint | None,
+        chunk_bits: int,
+    ) -> None:
+        self.tx = tx
+        self.events = events
+        self.key = key
+        self.since = since
+        self.bits = chunk_bits
+        self.size = events.last_position(tx)
+        self.root = EMPTY_ROOT
+        self.claims = sorted(_claims(tx, key, since), key=lambda c: c.size)
+        self.claim_sizes = [c.size for c in self.claims]
+        self.proven = 0
+        self.checkpoints_checked = 0
+        self.upper: dict[NodeCoordinate, bytes] = {}
+        self.upper_count = 0
+        self.tail: list[bytes] = []
+
+    def execute(self) -> Problem | None:
+        problem = self._check_claims_at(0, [])
+        for start in range(0, self.size, 1 << self.bits):
+            if problem is not None:
+                return problem
+            problem = self._chunk(start, min(start + (1 << self.bits), self.size))
+        if problem is not None:
+            return problem
+        self.root = _root(self.size, self._upper_hashes() + self.tail)
+        return self._after_stream()
+
+    def _chunk(self, start: int, end: int) -> Problem | None:
+        sizes = self.claim_sizes
+        wanted = sorted(set(sizes[bisect_right(sizes, start) : bisect_right(sizes, end)]))
+        outcome = chunks.verify_chunk(self.tx, self.events, start, end, wanted)
+        before = self._upper_hashes()
+        full = outcome.finding is None and end - start == 1 << self.bits
+        self.tail = [] if full else outcome.top
+        if full:
+            problem = self._extend_upper(outcome.top[0])
+            if problem is not None:
+                return problem
+        for size, pieces in sorted(outcome.pieces.items()):
+            frontier = self._upper_hashes() if full and size == end else before + pieces
+            problem = self._check_claims_at(size, frontier)
+            if problem is not None:
+                return problem
+        return None if outcome.finding is None else self._diagnose(outcome.finding)
+
+    def _extend_upper(self, top: bytes) -> Problem | None:
+        created = nodes_to_store_after_append(self.upper_count, [top], self.upper)
+        inner = {(level + self.bits, index): h for level, index, h in created if level > 0}
+        stored = fetch_nodes(self.tx, inner)
+        for (level, index), digest in inner.items():
+            if stored.get((level, index)) != digest:
+                first, last = (index << level) + 1, (index + 1) << level
+                detail = (
+                    f"stored tree node (level {level}, index {index}) covering positions "
+                    f"{first}..{last} was altered or deleted"
+                )
+                return Problem(position=first, kind=TREE_ALTERED, detail=detail)
+        self.upper.update(((level, index), h) for level, index, h in created)
+        self.upper_count += 1
+        self.upper = {c: self.upper[c] for c in frontier_coordinates(self.upper_count)}
+        return None
+
+    def _upper_hashes(self) -> list[bytes]:
+        return [self.upper[c] for c in frontier_coordinates(self.upper_count)]
+
+    def _check_claims_at(self, size: int, frontier: list[bytes]) -> Problem | None:
+        root = _root(size, frontier)
+        low, high = bisect_left(self.claim_sizes, size), bisect_right(self.claim_sizes, size)
+        for claim in self.claims[low:high]:
+            if claim.invalid is not None:
+                return forged(claim)
+            if claim.root != root:
+                proven = max(
+                    self.proven, proven_by_frontier(claim.frontier, frontier, size, claim.root)
+                )
+                return rewritten_after(self.tx, self.events, claim, proven)
+            self.proven = max(self.proven, size)
+            self.checkpoints_checked += claim.label != _SAVED
+        return None
+
+    def _after_stream(self) -> Problem | None:
+        beyond = first_node_beyond(self.tx, self.size)
+        if beyond is not None:
+            level, index = beyond
+            return Problem(
+                position=self.size + 1,
+                kind=LOG_TRUNCATED,
+                detail=(
+                    f"the log ends at position {self.size} but the tree holds node (level {level}, "
+                    f"index {index}) beyond it: events from position {self.size + 1} were deleted"
+                ),
+            )
+        for claim in self.claims[bisect_right(self.claim_sizes, self.size) :]:
+            if claim.invalid is not None:
+                return forged(claim)
+            return Problem(
+                position=self.size + 1,
+                kind=LOG_TRUNCATED,
+                detail=(
+                    f"{claim.label} covers {claim.size} events but the log ends at position "
+                    f"{self.size}: it was truncated or rolled back"
+                ),
+            )
+        return self._since_extends()
+
+    def _since_extends(self) -> Problem | None:
+        if self.since is None:
+            return None
+        saved = self.since.checkpoint
+        proof = consistency_proof_in(self.tx, saved.tree_size, self.size) if self.size else None
+        if proof is not None and not verify_consistency(
+            saved.tree_size,
+            self.size,
+            saved.root_hash,
+            self.root,
+            [bytes.fromhex(h) for h in proof.path],
+        ):
+            detail = (
+                f"the stored nodes give no valid consistency proof from size "
+                f"{saved.tree_size} to {self.size}"
+            )
+            return Problem(position=saved.tree_size, kind=TREE_ALTERED, detail=detail)
+        return None
+
+    def _diagnose(self, finding: chunks.Finding) -> Problem:
+        p = finding.position
+        if finding.kind == chunks.ROW_DELETED:
+            return Problem(
+                position=p,
+                kind=ROW_DELETED,
+                detail=f"position {p} is missing from the events table",
+            )
+        if finding.kind == chunks.UNDECODABLE:
+            return Problem(position=p, kind=PAYLOAD_ALTERED, detail=finding.detail)
+        if finding.kind == chunks.LEAF_MISMATCH:
+            return displaced_row(self.tx, self.events, p)
+        if finding.kind == chunks.LEAF_ALTERED:
+            detail = (
+                f"the stored leaf of position {p} was altered (its event fits the stored parent)"
+            )
+            return Problem(position=p, kind=TREE_ALTERED, detail=detail)
+        if finding.kind == chunks.LEAF_MISSING:
+            return Problem(
+                position=p, kind=TREE_ALTERED, detail=f"the stored leaf of position {p} is missing"
+            )
+        return Problem(
+            position=p, kind=TREE_ALTERED, detail=f"{finding.detail} was altered or deleted"
+        )
+
+
+_SAVED = "your saved checkpoint"
+
+
+def _root(size: int, frontier: list[bytes]) -> bytes:
+    """The root of a tree of ``size`` leaves from the hashes at ``root_coordinates(size)``."""
+    return root_from_nodes(size, dict(zip(root_coordinates(size), frontier, strict=True)))
+
+
+def _claims(tx: Tx, key: VerifierKey | None, since: SignedCheckpoint | None) -> list[Claim]:
+    claims = [_stored_claim(row, key) for row in stored_checkpoints(tx)]
+    if since is not None:
+        c = since.checkpoint
+        claims.append(
+            Claim(
+                label=_SAVED,
+                size=c.tree_size,
+                root=c.root_hash,
+                signed_at=c.timestamp,
+                frontier=b"",
+                invalid=_signature_problem(since, key),
+            )
+        )
+    return claims
+
+
+def _stored_claim(row: StoredCheckpoint, key: VerifierKey | None) -> Claim:
+    label = f"checkpoint #{row.seq}"
+    try:
+        signed = parse_checkpoint(row.note)
+    except InvalidCheckpoint as error:
+        return Claim(
+            label=label,
+            size=row.tree_size,
+            root=row.root_hash,
+            signed_at=row.signed_at,
+            frontier=b"",
+            invalid=str(error),
+        )
+    invalid = _signature_problem(signed, key)
+    if invalid is None and not signed_view(row, signed):
+        invalid = "its stored fields differ from its signed note"
+    c = signed.checkpoint
+    return Claim(
+        label=label,
+        size=c.tree_size,
+        root=c.root_hash,
+        signed_at=c.timestamp,
+        frontier=row.frontier,
+        invalid=invalid,
+    )
+
+
+def _signature_problem(signed: SignedCheckpoint, key: VerifierKey | None) -> str | None:
+    if key is None:
+        return None
+    if signed.checkpoint.origin != key.name:
+        return f"made for origin {signed.checkpoint.origin!r}, not {key.name!r}"
+    if not signed.is_signed_by(key):
+        return f"signature does not verify with key {key.name}+{key.key_id.hex()} (forged)"
+    return None

@@ -1,0 +1,39 @@
+"""Fixtures of the HTTP API tests: an app over the ``ledger`` fixture (both stores) and tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.http.app import create_app
+from infrastructure.access.tokens import issue_token
+from infrastructure.ledger import Ledger, Origin
+from tests.api.http_builders import bearer
+
+ISSUER = Origin(actor="cli:test")
+
+
+@pytest.fixture
+def app(ledger: Ledger) -> FastAPI:
+    return create_app(ledger)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin(ledger: Ledger) -> dict[str, str]:
+    """Headers of an admin token named ``dge`` (the State's services)."""
+    return bearer(issue_token(ledger, ISSUER, name="dge", role="admin").secret)
+
+
+@pytest.fixture
+def auditor(ledger: Ledger) -> dict[str, str]:
+    """Headers of an auditor token named ``cour-des-comptes``."""
+    return bearer(issue_token(ledger, ISSUER, name="cour-des-comptes", role="auditor").secret)

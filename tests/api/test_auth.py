@@ -1,0 +1,118 @@
+"""Bearer tokens and roles: admins write, auditors read everything, anyone reads public."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from infrastructure.access.tokens import hash_secret, issue_token, revoke_token
+from infrastructure.ledger import Ledger, Origin
+from tests.api.http_builders import EXTENSION, bearer, labelled, write_endpoints
+
+AUDITOR_ONLY = [
+    "/clusters/aerospace-valley/history",
+    "/events",
+]
+
+
+@pytest.fixture
+def setup(client: TestClient, admin: dict[str, str]) -> TestClient:
+    labelled(client, admin)
+    return client
+
+
+@pytest.mark.parametrize(("path", "body"), write_endpoints(), ids=lambda v: str(v)[:40])
+def test_every_write_refuses_anonymous_callers_with_401_and_appends_nothing(
+    setup: TestClient, ledger: Ledger, path: str, body: dict[str, Any]
+) -> None:
+    before = ledger.last_position()
+    response = setup.post(path, json=body)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["type"] == "/problems/unauthorized"
+    assert ledger.last_position() == before
+
+
+@pytest.mark.parametrize(("path", "body"), write_endpoints(), ids=lambda v: str(v)[:40])
+def test_every_write_refuses_auditors_with_403_and_appends_nothing(
+    setup: TestClient, ledger: Ledger, auditor: dict[str, str], path: str, body: dict[str, Any]
+) -> None:
+    before = ledger.last_position()
+    response = setup.post(path, json=body, headers=auditor)
+    assert response.status_code == 403
+    assert response.json()["type"] == "/problems/forbidden"
+    assert ledger.last_position() == before
+
+
+def test_authentication_comes_before_reading_the_body(setup: TestClient) -> None:
+    response = setup.post(
+        "/clusters/aerospace-valley/label-extensions",
+        content=b"not json",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer llt_not-a-token", "Basic ZGdlOnNlY3JldA==", "Bearer", "llt_bare"],
+)
+def test_an_unknown_token_or_scheme_is_a_401(setup: TestClient, authorization: str) -> None:
+    response = setup.post(
+        "/clusters/aerospace-valley/label-extensions",
+        json=EXTENSION,
+        headers={"Authorization": authorization},
+    )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_an_unknown_token_is_told_apart_from_a_missing_one(setup: TestClient) -> None:
+    response = setup.get("/events", headers=bearer("llt_not-a-token"))
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+def test_a_revoked_token_stops_working_at_once(setup: TestClient, ledger: Ledger) -> None:
+    issued = issue_token(ledger, Origin(actor="cli:test"), name="region-occitanie", role="admin")
+    headers = bearer(issued.secret)
+    assert setup.get("/events", headers=headers).status_code == 200
+    revoke_token(ledger, Origin(actor="cli:test"), name="region-occitanie")
+    assert setup.get("/events", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("path", AUDITOR_ONLY)
+def test_auditor_endpoints_refuse_anonymous_callers(setup: TestClient, path: str) -> None:
+    response = setup.get(path)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("path", AUDITOR_ONLY)
+def test_auditors_and_admins_read_auditor_endpoints(
+    setup: TestClient, auditor: dict[str, str], admin: dict[str, str], path: str
+) -> None:
+    assert setup.get(path, headers=auditor).status_code == 200
+    assert setup.get(path, headers=admin).status_code == 200
+
+
+def test_issuing_and_revoking_tokens_are_attributed_events(
+    setup: TestClient, ledger: Ledger
+) -> None:
+    issue_token(ledger, Origin(actor="cli:alice"), name="region-bretagne", role="auditor")
+    revoke_token(ledger, Origin(actor="cli:bob"), name="region-bretagne")
+    entries = ledger.positioned_events("token:region-bretagne")
+    assert [(type(e.event).__name__, e.event.actor) for e in entries] == [
+        ("TokenIssued", "cli:alice"),
+        ("TokenRevoked", "cli:bob"),
+    ]
+
+
+def test_the_ledger_keeps_only_the_hash_of_a_token(setup: TestClient, ledger: Ledger) -> None:
+    issued = issue_token(ledger, Origin(actor="cli:test"), name="region-grand-est", role="admin")
+    everything = b"".join(
+        str(entry.event).encode() for entry in ledger.events_after(0, 10_000)
+    )
+    assert issued.secret.encode() not in everything
+    assert hash_secret(issued.secret).encode() in everything

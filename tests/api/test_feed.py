@@ -1,0 +1,80 @@
+"""The global feed: the whole ledger in order, page by page, without gaps or repeats."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from infrastructure.history.seeding import seed_history
+from infrastructure.ledger import Ledger
+
+LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
+
+
+@pytest.fixture
+def seeded(ledger: Ledger, auditor: dict[str, str]) -> Ledger:
+    seed_history(ledger)
+    return ledger
+
+
+def test_paging_through_the_seeded_ledger_yields_every_position_once_in_order(
+    seeded: Ledger, client: TestClient, auditor: dict[str, str]
+) -> None:
+    positions: list[int] = []
+    url: str | None = "/events?limit=97"
+    while url is not None:
+        response = client.get(url, headers=auditor)
+        assert response.status_code == 200
+        page = response.json()
+        positions += [event["position"] for event in page["events"]]
+        link = response.headers.get("link")
+        if page["next"] is None:
+            assert link is None
+            url = None
+        else:
+            assert link is not None
+            found = LINK.match(link)
+            assert found is not None
+            url = found["url"]
+            assert f"after={page['next']}" in url
+    assert positions == list(range(1, seeded.last_position() + 1))
+    assert len(positions) > 400
+
+
+def test_each_item_carries_envelope_and_data(
+    seeded: Ledger, client: TestClient, auditor: dict[str, str]
+) -> None:
+    item = client.get("/events?after=1&limit=1", headers=auditor).json()["events"][0]
+    assert item["position"] == 2
+    assert set(item) == {
+        "event_id", "position", "aggregate_id", "version", "type",
+        "recorded_at", "effective_on", "actor", "source", "data",
+    }
+    assert "originator_id" not in item["data"]
+
+
+def test_after_the_last_position_the_page_is_empty_and_final(
+    seeded: Ledger, client: TestClient, auditor: dict[str, str]
+) -> None:
+    response = client.get(f"/events?after={seeded.last_position()}", headers=auditor)
+    assert response.json() == {"events": [], "next": None}
+    assert "link" not in response.headers
+
+
+def test_a_page_holds_at_most_1000_events(
+    seeded: Ledger, client: TestClient, auditor: dict[str, str]
+) -> None:
+    assert client.get("/events?limit=1000", headers=auditor).status_code == 200
+    assert client.get("/events?limit=1001", headers=auditor).status_code == 422
+
+
+def test_a_full_last_page_says_there_is_no_next(
+    client: TestClient, admin: dict[str, str], auditor: dict[str, str]
+) -> None:
+    """Two events (the tokens' own): a page of two is the whole ledger."""
+    page = client.get("/events?limit=1", headers=auditor).json()
+    assert page["next"] == 1
+    page = client.get("/events?limit=2&after=0", headers=auditor).json()
+    assert page["next"] is None

@@ -1,0 +1,130 @@
+"""A cluster's status as of an effective date, as known at a ledger position or recorded time,
+replayed from the events on each store: a retroactive correction is told from what was known."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from api.cli.main import cli
+from domain.errors import ClusterNotFound
+from infrastructure.ledger import Ledger
+from infrastructure.projections import queries as q
+from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+
+JUNE_2019 = date(2019, 6, 1)
+
+
+@pytest.fixture
+def corrected(ledger: Ledger) -> int:
+    """Aerospace Valley granted from 1 January 2019, then corrected to 1 July 2019.
+
+    Returns the last ledger position before the correction.
+    """
+    open_stage_4(ledger)
+    register(ledger, "aerospace-valley")
+    grant_stage_4(ledger, "aerospace-valley", effective_from=date(2019, 1, 1))
+    before = ledger.last_position()
+    ledger.correct_event(
+        ADMIN, "cluster:aerospace-valley@2", reason="the decision took effect in July",
+        amended={"effective_from": "2019-07-01"},
+    )
+    return before
+
+
+def test_an_as_of_query_gives_different_answers_before_and_after_a_retroactive_correction(
+    ledger: Ledger, corrected: int
+) -> None:
+    then = q.cluster_status_as_of(
+        ledger, "aerospace-valley", as_of=JUNE_2019, known_at_position=corrected
+    )
+    now = q.cluster_status_as_of(ledger, "aerospace-valley", as_of=JUNE_2019)
+    assert (then.status, then.effective_from) == ("labelled", date(2019, 1, 1))
+    assert (now.status, now.effective_from) == ("unlabelled", None)
+    assert (then.status_known_now, then.revised_later) == ("unlabelled", True)
+    assert now.revised_later is False
+
+
+def test_known_at_a_recorded_time_is_the_knowledge_of_that_moment(
+    ledger: Ledger, corrected: int
+) -> None:
+    history = ledger.positioned_events("cluster:aerospace-valley")
+    correction_time = history[-1].event.timestamp
+    before = q.cluster_status_as_of(
+        ledger, "aerospace-valley", as_of=JUNE_2019,
+        known_at_time=correction_time - timedelta(microseconds=1),
+    )
+    after = q.cluster_status_as_of(
+        ledger, "aerospace-valley", as_of=JUNE_2019, known_at_time=correction_time
+    )
+    assert (before.status, before.position) == ("labelled", corrected)
+    assert (after.status, after.position) == ("unlabelled", ledger.last_position())
+
+
+def test_the_history_shows_both_the_original_and_the_correction(
+    ledger: Ledger, corrected: int
+) -> None:
+    view = q.cluster_status_as_of(ledger, "aerospace-valley", as_of=date(2020, 1, 1))
+    grant, correction = view.history[1], view.history[2]
+    assert (grant.type, grant.corrected_by) == ("LabelGranted", ("cluster:aerospace-valley@3",))
+    assert (correction.type, correction.corrects) == (
+        "EventCorrected", "cluster:aerospace-valley@2",
+    )
+    assert view.status == "labelled"
+    assert view.effective_from == date(2019, 7, 1)
+
+
+def test_a_retracted_withdrawal_restores_the_label_as_of_any_later_date(ledger: Ledger) -> None:
+    open_stage_4(ledger)
+    register(ledger, "novalog")
+    grant_stage_4(ledger, "novalog")
+    ledger.withdraw_label(
+        ADMIN, "novalog", decided_on=date(2020, 1, 10), effective_on=date(2020, 2, 1),
+        decided_by="State", reason="recorded for the wrong pôle",
+    )
+    assert q.cluster_status_as_of(ledger, "novalog", as_of=date(2020, 6, 1)).status == "withdrawn"
+    ledger.correct_event(ADMIN, "cluster:novalog@3", reason="wrong pôle")
+    view = q.cluster_status_as_of(ledger, "novalog", as_of=date(2020, 6, 1))
+    assert view.status == "labelled"
+    assert [e.counted for e in view.history] == [True, True, False, True]
+
+
+def test_a_cluster_not_yet_registered_has_no_status(ledger: Ledger) -> None:
+    register(ledger, "aerospace-valley")
+    view = q.cluster_status_as_of(ledger, "aerospace-valley", as_of=date(2000, 1, 1))
+    assert (view.status, view.name) == (None, None)
+
+
+def test_an_unknown_cluster_is_not_found(ledger: Ledger) -> None:
+    with pytest.raises(ClusterNotFound):
+        q.cluster_status_as_of(ledger, "atlantis", as_of=JUNE_2019)
+
+
+def test_the_replay_does_not_read_the_read_models(ledger: Ledger, corrected: int) -> None:
+    """The bitemporal answer is computed from the events, so it stands when read models stop."""
+    with ledger.write() as tx:
+        tx.execute(f"UPDATE {tx.table('projection_tracking')} SET position = 0")
+    view = q.cluster_status_as_of(ledger, "aerospace-valley", as_of=date(2020, 1, 1))
+    assert view.status == "labelled"
+
+
+def test_history_command_shows_the_correction_and_what_was_known_then(
+    ledger: Ledger, corrected: int, store_url: str
+) -> None:
+    runner = CliRunner()
+    now = runner.invoke(
+        cli, ["history", "aerospace-valley", "--as-of", "2019-06-01", "--db", store_url]
+    )
+    assert now.exit_code == 0, now.output
+    assert "[amended by cluster:aerospace-valley@3]" in now.output
+    assert "correction of version 2: amended ['effective_from']" in now.output
+    assert "status on 2019-06-01: unlabelled" in now.output
+    then = runner.invoke(cli, [
+        "history", "aerospace-valley", "--as-of", "2019-06-01", "--known-at", str(corrected),
+        "--db", store_url,
+    ])
+    assert then.exit_code == 0, then.output
+    assert "status on 2019-06-01: labelled (stage 4, from 2019-01-01" in then.output
+    assert "as known now: unlabelled (later entries of the ledger revised" in then.output

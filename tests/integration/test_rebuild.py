@@ -1,0 +1,113 @@
+"""Rebuilding the read models from the events, on each store: streamed in committed
+batches, equal to the incremental read models, and resumable after a crash."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from api.cli.main import cli
+from domain.errors import ProjectionBehind, ProjectionFailed
+from domain.events import LedgerEvent
+from domain.records import ClusterRecord
+from domain.values import MemberCounts
+from infrastructure.ledger import Ledger
+from infrastructure.projections import (
+    catch_up_projections,
+    read_models,
+    rebuild_projections,
+)
+from infrastructure.projections import queries as q
+from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.integration.test_projections import read_model_rows, tracked
+
+
+@pytest.fixture
+def busy_ledger(ledger: Ledger) -> Ledger:
+    """A stage, five clusters and some fifty events."""
+    open_stage_4(ledger)
+    for n in range(5):
+        slug = f"pole-{n}"
+        register(ledger, slug)
+        grant_stage_4(ledger, slug)
+        for year in range(2019, 2027):
+            ledger.report_membership(
+                ADMIN, slug, as_of=date(year, 12, 31), members=MemberCounts(sme=100 + year)
+            )
+    return ledger
+
+
+def test_a_rebuild_commits_each_batch_with_its_tracking_position(busy_ledger: Ledger) -> None:
+    ledger = busy_ledger
+    committed: list[tuple[int, int]] = []
+    rebuild_projections(
+        ledger, progress=lambda p: committed.append((p.position, tracked(ledger))), batch_size=10
+    )
+    last = ledger.last_position()
+    assert committed == [(p, p) for p in [*range(10, last, 10), last]]
+
+
+def test_a_crash_mid_rebuild_stops_at_the_last_applied_event_and_a_rerun_completes(
+    busy_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = busy_ledger
+    incremental = read_model_rows(ledger)
+    failing = ledger.positioned_events("cluster:pole-3")[5]
+    monkeypatch.setattr(
+        read_models, "evolve_cluster_record", failing_at(failing.event)
+    )
+    with pytest.raises(ProjectionFailed, match=f"position {failing.position}"):
+        rebuild_projections(ledger, batch_size=10)
+    assert tracked(ledger) == failing.position - 1
+    with pytest.raises(ProjectionBehind):
+        q.list_cluster_status(ledger)
+    monkeypatch.undo()
+    catch_up_projections(ledger)
+    assert read_model_rows(ledger) == incremental
+    rebuild_projections(ledger)
+    assert read_model_rows(ledger) == incremental
+
+
+def test_a_crash_mid_rebuild_keeps_the_events_before_the_failing_one(
+    busy_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = busy_ledger
+    failing = ledger.positioned_events("cluster:pole-3")[5]
+    monkeypatch.setattr(read_models, "evolve_cluster_record", failing_at(failing.event))
+    with pytest.raises(ProjectionFailed):
+        rebuild_projections(ledger, batch_size=1000)
+    with ledger.read() as tx:
+        tx.execute(
+            f"SELECT state FROM {tx.table('cluster_states')} WHERE cluster_id = ?",
+            ("cluster:pole-3",),
+        )
+        (state,) = tx.fetchone() or pytest.fail("pole-3 was not kept")
+    kept: ClusterRecord = read_models.CLUSTER_DECODER.decode(state)
+    assert kept.cluster.version == failing.event.originator_version - 1
+
+
+def failing_at(target: LedgerEvent) -> object:
+    original = read_models.evolve_cluster_record
+
+    def evolve(record: ClusterRecord | None, event: LedgerEvent) -> ClusterRecord:
+        if (event.originator_id, event.originator_version) == (
+            target.originator_id, target.originator_version,
+        ):
+            msg = "simulated crash in a handler"
+            raise RuntimeError(msg)
+        return original(record, event)
+
+    return evolve
+
+
+def test_rebuild_command_prints_the_rate_and_final_position(
+    busy_ledger: Ledger, store_url: str
+) -> None:
+    result = CliRunner().invoke(cli, ["rebuild", "--db", store_url])
+    assert result.exit_code == 0, result.output
+    last = busy_ledger.last_position()
+    assert f"rebuilt the read models from {last} events" in result.output
+    assert result.output.rstrip().endswith(f"position {last}")
+    assert "events/s" in result.output

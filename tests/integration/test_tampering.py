@@ -1,0 +1,335 @@
+"""Tampering behind the application's back: `verify` fails and names the first bad position.
+
+Each test edits the database directly (raw sqlite3 / psycopg), as an intruder with
+database access would, then runs the verifier on SQLite and on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from api.cli.main import cli
+from domain.values import MemberCounts
+from infrastructure.composition import open_ledger
+from infrastructure.ledger import Ledger
+from infrastructure.projections import rebuild_projections
+from infrastructure.tamper import SigningKey, make_checkpoint, verify_ledger
+from infrastructure.tamper.verification import VerificationReport
+from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+
+KEY = SigningKey.generate("label-ledger.test/poles")
+SLUGS = ["aerospace-valley", "polymeris", "minalogic", "cap-digital", "vitagora", "axelera"]
+
+
+class RawStore:
+    """The ledger's database opened behind the application's back."""
+
+    def __init__(self, url: str) -> None:
+        parsed = urlparse(url)
+        self.sqlite = parsed.scheme == "sqlite"
+        if self.sqlite:
+            self.conn: Any = sqlite3.connect(parsed.path[1:], isolation_level=None)
+            self.events, self.position, prefix = "stored_events", "rowid", ""
+        else:
+            schema = parse_qs(parsed.query)["schema"][0]
+            self.conn = psycopg.connect(url.split("?", maxsplit=1)[0], autocommit=True)
+            self.events, self.position, prefix = (
+                f'"{schema}".ledger_events',
+                "notification_id",
+                f'"{schema}".',
+            )
+        self.nodes = f"{prefix}merkle_nodes"
+        self.checkpoints = f"{prefix}signed_checkpoints"
+
+    def run(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.conn.execute(
+            statement if self.sqlite else statement.replace("?", "%s"), params
+        )
+        return list(cursor.fetchall()) if cursor.description else []
+
+    def state(self, position: int) -> bytes:
+        return bytes(
+            self.run(f"SELECT state FROM {self.events} WHERE {self.position} = ?", (position,))[0][
+                0
+            ]
+        )
+
+    def set_state(self, position: int, state: bytes) -> None:
+        self.run(f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?", (state, position))
+
+    def flip_byte(self, position: int, inside: bytes) -> None:
+        """Changes one byte of the event's payload (inside the given text, so it still decodes)."""
+        state = self.state(position)
+        at = state.index(inside)
+        self.set_state(position, state[:at] + bytes([state[at] ^ 0x01]) + state[at + 1 :])
+
+    def delete(self, position: int) -> None:
+        self.run(f"DELETE FROM {self.events} WHERE {self.position} = ?", (position,))
+
+    def swap(self, first: int, second: int) -> None:
+        move = f"UPDATE {self.events} SET {self.position} = ? WHERE {self.position} = ?"
+        self.run(move, (-1, first))
+        self.run(move, (first, second))
+        self.run(move, (second, -1))
+
+    def truncate(self, keep: int) -> None:
+        """Deletes every event after ``keep`` and every leaf and node that covers one."""
+        self.run(f"DELETE FROM {self.events} WHERE {self.position} > ?", (keep,))
+        doomed = [
+            (level, index)
+            for level, index in self.run(f"SELECT level, idx FROM {self.nodes}")
+            if (index + 1) << level > keep
+        ]
+        for level, index in doomed:
+            self.run(f"DELETE FROM {self.nodes} WHERE level = ? AND idx = ?", (level, index))
+
+    def set_node(self, level: int, index: int, digest: bytes) -> None:
+        self.run(
+            f"UPDATE {self.nodes} SET hash = ? WHERE level = ? AND idx = ?", (digest, level, index)
+        )
+
+    def note(self, seq: int) -> str:
+        return str(self.run(f"SELECT note FROM {self.checkpoints} WHERE seq = ?", (seq,))[0][0])
+
+    def set_note(self, seq: int, note: str) -> None:
+        self.run(f"UPDATE {self.checkpoints} SET note = ? WHERE seq = ?", (note, seq))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture
+def raw(store_url: str) -> Iterator[RawStore]:
+    store = RawStore(store_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def build_history(ledger: Ledger) -> int:
+    """A small, real label history (stage, clusters, decisions); returns its last position."""
+    open_stage_4(ledger)
+    for slug in SLUGS:
+        register(ledger, slug)
+    for slug in SLUGS[:4]:
+        grant_stage_4(ledger, slug)
+    for n, slug in enumerate(SLUGS):
+        ledger.report_membership(
+            ADMIN, slug, as_of=date(2021, 12, 31), members=MemberCounts(sme=90 + n)
+        )
+    return ledger.last_position()
+
+
+def failure(report: VerificationReport) -> tuple[int, str]:
+    assert not report.ok
+    assert report.problem is not None
+    return report.problem.position, report.problem.kind
+
+
+def test_an_untouched_ledger_verifies_with_its_tree_size_and_root(ledger: Ledger) -> None:
+    size = build_history(ledger)
+    make_checkpoint(ledger, KEY)
+    report = verify_ledger(ledger, public_key=KEY.verifier)
+    assert report.ok, report.summary()
+    assert report.tree_size == size == 17
+    assert report.checkpoints_checked == 1
+    assert report.summary().startswith(f"OK: tree size 17, root {report.root_hash};")
+
+
+def test_one_changed_byte_of_a_payload_is_named_at_its_position(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    raw.flip_byte(8, b"Prime Minister")
+    report = verify_ledger(ledger)
+    assert failure(report) == (8, "payload-altered")
+    assert "cluster:aerospace-valley@2" in report.summary()
+
+
+def test_any_flipped_bit_of_any_payload_is_named_at_its_position(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    size = build_history(ledger)
+
+    @settings(max_examples=25, deadline=None)
+    @given(position=st.integers(1, size), data=st.data())
+    def check(position: int, data: st.DataObject) -> None:
+        original = raw.state(position)
+        offset = data.draw(st.integers(0, len(original) - 1), label="offset")
+        bit = data.draw(st.integers(0, 7), label="bit")
+        flipped = (
+            original[:offset] + bytes([original[offset] ^ (1 << bit)]) + original[offset + 1 :]
+        )
+        raw.set_state(position, flipped)
+        try:
+            assert failure(verify_ledger(ledger)) == (position, "payload-altered")
+        finally:
+            raw.set_state(position, original)
+
+    check()
+
+
+def test_a_payload_that_no_longer_decodes_is_named_at_its_position(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    raw.set_state(4, raw.state(4).replace(b'"actor":', b'"actor";'))
+    assert failure(verify_ledger(ledger)) == (4, "payload-altered")
+
+
+def test_a_deleted_row_is_named_at_its_position(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    raw.delete(6)
+    report = verify_ledger(ledger)
+    assert failure(report) == (6, "row-deleted")
+
+
+def test_deleting_the_last_rows_is_a_truncated_log(ledger: Ledger, raw: RawStore) -> None:
+    size = build_history(ledger)
+    raw.delete(size)
+    raw.delete(size - 1)
+    assert failure(verify_ledger(ledger)) == (size - 1, "log-truncated")
+
+
+def test_two_swapped_rows_are_named_as_reordered(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    raw.swap(3, 12)
+    report = verify_ledger(ledger)
+    assert failure(report) == (3, "rows-reordered")
+    assert report.problem is not None
+    assert "recorded at position 12" in report.problem.detail
+
+
+def test_swapped_versions_of_one_aggregate_are_named_as_reordered(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    raw.swap(8, 12)  # aerospace-valley's grant (v2) and its membership report (v3)
+    report = verify_ledger(ledger)
+    assert failure(report) == (8, "rows-reordered")
+    assert report.problem is not None
+    assert "cluster:aerospace-valley@3, recorded at position 12" in report.problem.detail
+
+
+def test_swapped_neighbours_are_named_as_reordered(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    raw.swap(7, 8)
+    assert failure(verify_ledger(ledger)) == (7, "rows-reordered")
+
+
+def test_truncating_and_reappending_is_named_at_the_first_replaced_position(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    """Leaves and nodes are rebuilt consistently: only the signed checkpoint remembers."""
+    size = build_history(ledger)
+    make_checkpoint(ledger, KEY)
+    raw.truncate(size - 3)
+    rebuild_projections(ledger)  # as an intruder would, so that the app appends again
+    for slug in ("pole-a", "pole-b", "pole-c"):
+        register(ledger, slug)
+    assert ledger.last_position() == size
+    report = verify_ledger(ledger, public_key=KEY.verifier)
+    assert failure(report) == (size - 2, "log-truncated")
+    assert report.problem is not None
+    assert "checkpoint #1" in report.problem.detail
+
+
+def test_a_replaced_checkpoint_signature_is_named_as_forged(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    make_checkpoint(ledger, KEY)
+    register(ledger, "pole-a")
+    note = raw.note(1)
+    body, _, _signature_line = note.rpartition("\n\n")
+    impostor = SigningKey.generate(KEY.name)
+    forged = base64.b64encode(KEY.key_id + impostor.sign(body.encode() + b"\n")).decode()
+    raw.set_note(1, f"{body}\n\n\u2014 {KEY.name} {forged}\n")
+    report = verify_ledger(ledger, public_key=KEY.verifier)
+    assert failure(report) == (17, "checkpoint-forged")
+    assert report.problem is not None
+    assert "signature does not verify" in report.problem.detail
+
+
+def test_an_altered_stored_leaf_is_told_from_an_altered_event(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    raw.set_node(0, 4, b"\x42" * 32)
+    report = verify_ledger(ledger)
+    assert failure(report) == (5, "tree-altered")
+
+
+def test_an_altered_inner_node_is_named_with_the_first_position_it_covers(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    raw.set_node(2, 1, b"\x42" * 32)
+    report = verify_ledger(ledger)
+    assert failure(report) == (5, "tree-altered")
+    assert report.problem is not None
+    assert "positions 5..8" in report.problem.detail
+
+
+@pytest.mark.parametrize("chunk_bits", [0, 1, 2, 3, 13])
+def test_chunk_size_changes_neither_the_root_nor_the_finding(
+    ledger: Ledger, raw: RawStore, chunk_bits: int
+) -> None:
+    """Checkpoints on and off chunk edges; nodes above the chunks are checked too."""
+    for slug in SLUGS[:2]:
+        register(ledger, slug)
+    make_checkpoint(ledger, KEY)
+    for n in range(2, 22):
+        register(ledger, f"pole-{n}")
+        if n in (3, 6, 13, 14):
+            make_checkpoint(ledger, KEY)
+    reference = verify_ledger(ledger, public_key=KEY.verifier)
+    report = verify_ledger(ledger, public_key=KEY.verifier, chunk_bits=chunk_bits)
+    assert report.ok, report.summary()
+    assert (report.root_hash, report.checkpoints_checked) == (reference.root_hash, 5)
+    original = raw.run(f"SELECT hash FROM {raw.nodes} WHERE level = 3 AND idx = 1")[0][0]
+    raw.set_node(3, 1, b"\x42" * 32)
+    assert failure(verify_ledger(ledger, chunk_bits=chunk_bits)) == (9, "tree-altered")
+    raw.set_node(3, 1, bytes(original))
+    raw.flip_byte(11, b"pole-")
+    report = verify_ledger(ledger, public_key=KEY.verifier, chunk_bits=chunk_bits)
+    assert failure(report) == (11, "payload-altered")
+
+
+def test_cli_verify_prints_ok_with_the_tree_size_and_root(store_url: str) -> None:
+    ledger = open_ledger(store_url)
+    try:
+        build_history(ledger)
+    finally:
+        ledger.close()
+    result = CliRunner().invoke(cli, ["verify", "--db", store_url])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: tree size 17, root ")
+
+
+def test_cli_verify_exits_1_naming_the_event_after_a_one_byte_edit(
+    store_url: str, raw: RawStore
+) -> None:
+    ledger = open_ledger(store_url)
+    try:
+        build_history(ledger)
+    finally:
+        ledger.close()
+    raw.flip_byte(3, b"Polymeris")
+    result = CliRunner().invoke(cli, ["verify", "--db", store_url])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "at position 3: payload-altered" in lines[0]
+    assert "cluster:polymeris@1" in lines[0]
+    assert "Traceback" not in result.output
