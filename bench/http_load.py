@@ -132,7 +132,8 @@ class Connection:
     def send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> str:
         if self._httpx is not None:
             try:
-                return str(self._httpx.request(method, path, content=body, headers=headers).status_code)
+                response = self._httpx.request(method, path, content=body, headers=headers)
+                return str(response.status_code)
             except httpx.HTTPError as error:
                 return type(error).__name__
         try:
@@ -154,7 +155,7 @@ class Connection:
             self._conn = None
 
 
-def run_load(  # noqa: PLR0913 - the knobs of one load test
+def run_load(
     server: Server,
     make: RequestMaker,
     *,
@@ -216,7 +217,9 @@ def run_load(  # noqa: PLR0913 - the knobs of one load test
         p50_ms=1000 * _percentile(merged, 0.50),
         p99_ms=1000 * _percentile(merged, 0.99),
         statuses=dict(counts),
-        server_cpu_seconds=None if cpu_before is None or cpu_after is None else cpu_after - cpu_before,
+        server_cpu_seconds=(
+            None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+        ),
         client_cpu_seconds=client_after - client_before,
     )
 

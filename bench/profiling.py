@@ -44,7 +44,8 @@ def profile_paths(workdir: Path, events: int, seed: int, log: Any = print) -> di
     out: dict[str, str] = {}
     try:
         log(f"[profile] bulk import of {events:,} events …")
-        out["import"], report = profiled(lambda: import_synthetic(ledger, Plan(events=events, seed=seed)))
+        plan = Plan(events=events, seed=seed)
+        out["import"], report = profiled(lambda: import_synthetic(ledger, plan))
         append_deep_cluster(ledger, DEEP, report.stages + 1, 1_000)
         log("[profile] load one cluster …")
         out["load-cluster"], _ = profiled(lambda: [ledger.get_cluster(DEEP) for _ in range(50)])
@@ -73,7 +74,7 @@ def _commands(ledger: Ledger, count: int) -> None:
             path=f"/clusters/{slug}/membership-reports", key=f"profile-{n}", if_match=None,
         )
 
-        def command(origin: Origin, slug: str = slug, **options: Any) -> Any:
+        def command(origin: Origin, slug: str = slug, n: int = n, **options: Any) -> Any:
             return ledger.report_membership(
                 origin, slug, as_of=date(2026, 1, 1), members=MemberCounts(very_small=n),
                 private_funding_share=0.5, **options,

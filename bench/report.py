@@ -38,7 +38,8 @@ class Row(msgspec.Struct, kw_only=True):
         """How many times better than the baseline (>1: ours is faster)."""
         if not _usable(self.measured) or not _usable(self.baseline):
             return None
-        assert self.measured is not None and self.baseline is not None
+        assert self.measured is not None
+        assert self.baseline is not None
         if self.better == HIGHER:
             return self.measured / self.baseline if self.baseline else None
         return self.baseline / self.measured if self.measured else None

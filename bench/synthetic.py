@@ -166,13 +166,13 @@ class Synthesizer:
         while remaining > 0:
             size = min(self.plan.programme_size, remaining)
             for _ in self.programme(programme, size):
-                yield from self._drain()
+                yield from self.drain()
             remaining -= size
             programme += 1
         self.out.flush()
-        yield from self._drain()
+        yield from self.drain()
 
-    def _drain(self) -> Iterator[Batch]:
+    def drain(self) -> Iterator[Batch]:
         while self.out.ready:
             batch = self.out.ready.popleft()
             self.events += len(batch.events)
@@ -305,7 +305,8 @@ class Synthesizer:
                 issuer="ESCA",
             )
         elif kind == "renaming":
-            event = cc.rename_cluster(cluster, p, name=f"{cluster.name} (renamed)", effective_on=day)
+            renamed = f"{cluster.name} (renamed)"
+            event = cc.rename_cluster(cluster, p, name=renamed, effective_on=day)
         elif cluster.active_label is None:
             return cluster  # nothing left to extend or withdraw
         elif kind == "extension":
@@ -369,7 +370,9 @@ def synthetic_batches(plan: Plan) -> Iterator[Batch]:
     return Synthesizer(plan).batches()
 
 
-def deep_cluster_batches(slug: str, stage_number: int, events: int, seed: int = 7) -> Iterator[Batch]:
+def deep_cluster_batches(
+    slug: str, stage_number: int, events: int, seed: int = 7
+) -> Iterator[Batch]:
     """One open stage and one cluster holding exactly ``events`` events."""
     maker = Synthesizer(Plan(events=events, seed=seed, first_stage=stage_number))
     stage = maker.open_stage(999, 0)
@@ -384,7 +387,7 @@ def deep_cluster_batches(slug: str, stage_number: int, events: int, seed: int = 
         day = stage.starts_on + timedelta(days=130 + cluster.version % 1000)
         cluster = maker.act(cluster, stage, kinds[cluster.version % 2], day)
     maker.out.flush()
-    yield from maker._drain()  # noqa: SLF001 - the same streaming as a whole ledger
+    yield from maker.drain()
 
 
 class ImportReport(msgspec.Struct, frozen=True, kw_only=True):

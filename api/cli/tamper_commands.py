@@ -111,6 +111,7 @@ def checkpoint(key_path: str | None, out: str | None, listing: bool, db: str | N
     help="Verifier key file or text (default: from --key or $LEDGER_SIGNING_KEY).",
 )
 @key_option
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, help="Worker processes that hash.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 @reports_errors
@@ -118,6 +119,7 @@ def verify(
     since_path: str | None,
     public_key_value: str | None,
     key_path: str | None,
+    jobs: int,
     as_json: bool,
     db: str | None,
 ) -> None:
@@ -125,7 +127,7 @@ def verify(
     since = parse_checkpoint(Path(since_path).read_text()) if since_path else None
     key = _verifier(public_key_value, key_path)
     with ledger_at(db) as ledger:
-        report = verify_ledger(ledger, public_key=key, since=since)
+        report = verify_ledger(ledger, public_key=key, since=since, jobs=jobs)
     if as_json:
         click.echo(msgspec.json.encode(report).decode())
         raise SystemExit(0 if report.ok else 1)

@@ -8,7 +8,12 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.http.auth import READ_ROLES, WRITE_ROLES, authenticate, authorize, bearer
-from api.http.preconditions import parse_idempotency_key, parse_if_match
+from api.http.preconditions import (
+    IF_MATCH_PATTERN,
+    KEY_PATTERN,
+    parse_idempotency_key,
+    parse_if_match,
+)
 from api.http.writes import WriteRequest
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
@@ -45,6 +50,7 @@ def admin_write(
         Header(
             alias="Idempotency-Key",
             description="Replays the first response to this key instead of writing again.",
+            json_schema_extra={"pattern": KEY_PATTERN},
         ),
     ] = None,
     if_match: Annotated[
@@ -52,6 +58,7 @@ def admin_write(
         Header(
             alias="If-Match",
             description='The ETag ("<version>") the write expects; 412 if it moved on.',
+            json_schema_extra={"pattern": IF_MATCH_PATTERN},
         ),
     ] = None,
 ) -> WriteRequest:

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 
 from bench.baselines import (
     Library,
-    Row as RawRow,
     library_deep_aggregate,
     library_import,
     library_plans,
     raw_postgres_insert,
     raw_sqlite_insert,
+)
+from bench.baselines import (
+    Row as RawRow,
 )
 from bench.context import Context
 from bench.report import Row
@@ -36,7 +38,8 @@ def measure(ctx: Context) -> list[Row]:
     ledger = open_ledger(ctx.url)
     try:
         imported = ctx.imported = import_synthetic(ledger, plan)
-        append_deep_cluster(ledger, ctx.deep_slug, plan.first_stage + imported.stages, s.deep_events)
+        deep_stage = plan.first_stage + imported.stages
+        append_deep_cluster(ledger, ctx.deep_slug, deep_stage, s.deep_events)
     except BaseException:
         ledger.close()
         raise
@@ -75,7 +78,8 @@ def measure(ctx: Context) -> list[Row]:
             measured=rate,
             baseline=library_events / library_seconds,
             baseline_what=(
-                f"eventsourcing 9.5.6 defaults, one save() per aggregate ({library_events:,} events)"
+                "eventsourcing 9.5.6 defaults, one save() per aggregate "
+                f"({library_events:,} events)"
             ),
             goal=TARGET_RATE if ctx.kind == "sqlite" else None,
             ratio_goal=TARGET_RATIO,

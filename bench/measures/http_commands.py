@@ -53,7 +53,11 @@ def measure(ctx: Context) -> list[Row]:
         variant = ledger_server(ctx, group_commit_variant=True)
         fresh_keys = _maker(slugs, token, s.command_clients)
         result = run_load(
-            variant, fresh_keys, clients=s.command_clients, seconds=s.http_seconds, warmup=s.http_warmup
+            variant,
+            fresh_keys,
+            clients=s.command_clients,
+            seconds=s.http_seconds,
+            warmup=s.http_warmup,
         )
         ctx.stop_server("group-commit")
         label = "bench copy of `serve` with group commit on"
@@ -61,7 +65,7 @@ def measure(ctx: Context) -> list[Row]:
     return rows
 
 
-def _rows(  # noqa: PLR0913
+def _rows(
     ctx: Context,
     result: LoadResult,
     label: str,

@@ -24,9 +24,8 @@ def admin_token(ctx: Context) -> str:
 
 def _create_token(ctx: Context) -> str:
     """What ``label-ledger token create --role admin`` does, in process (it is slow to start)."""
-    issued = issue_token(
-        ctx.require_ledger(), Origin(actor="bench"), name=f"bench-{secrets.token_hex(4)}", role="admin"
-    )
+    name = f"bench-{secrets.token_hex(4)}"
+    issued = issue_token(ctx.require_ledger(), Origin(actor="bench"), name=name, role="admin")
     return issued.secret
 
 

@@ -27,6 +27,10 @@ def measure(ctx: Context) -> list[Row]:
                 f"the library's notification read (500 a page) + mapper decode ({read:,} events)"
             ),
             goal=TARGET_RATE,
-            details={"events": report.events, "seconds": report.seconds, "position": report.position},
+            details={
+                "events": report.events,
+                "seconds": report.seconds,
+                "position": report.position,
+            },
         )
     ]

@@ -15,7 +15,7 @@ import msgspec
 from infrastructure.merkle import aligned_block_levels, node_hash, subtree_coordinates
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.event_rows import EventTable
-from infrastructure.tamper.leaf import UndecodableEvent, leaf_hashes
+from infrastructure.tamper.leaf import StoredRow, UndecodableEvent, leaf_hashes
 from infrastructure.tamper.node_store import indexed_level_range, level_range
 
 
@@ -74,7 +74,7 @@ def verify_chunk(
     )
 
 
-def _first_gap(rows: Sequence[tuple[int, ...]], start: int, end: int) -> Finding | None:
+def _first_gap(rows: Sequence[StoredRow], start: int, end: int) -> Finding | None:
     if len(rows) == end - start and (not rows or (rows[0][0] == start + 1 and rows[-1][0] == end)):
         return None
     for expected, row in enumerate(rows, start=start + 1):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left, bisect_right
+from collections.abc import Generator
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -46,6 +48,7 @@ from infrastructure.tamper.keys import VerifierKey
 from infrastructure.tamper.merkle_log import ledger_signing_key
 from infrastructure.tamper.node_store import fetch_nodes, first_node_beyond
 from infrastructure.tamper.notes import SignedCheckpoint, parse_checkpoint
+from infrastructure.tamper.parallel import StoreAccess, outcomes_in_order, store_access
 from infrastructure.tamper.proofs import consistency_proof_in
 
 if TYPE_CHECKING:
@@ -93,8 +96,12 @@ def verify_ledger(
     public_key: VerifierKey | None = None,
     since: SignedCheckpoint | None = None,
     chunk_bits: int = CHUNK_BITS,
+    jobs: int = 1,
 ) -> VerificationReport:
-    """Recomputes and checks the whole log; ``since`` is an auditor's saved checkpoint."""
+    """Recomputes and checks the whole log; ``since`` is an auditor's saved checkpoint.
+
+    ``jobs`` > 1 hashes chunks in that many worker processes (SQLite files, PostgreSQL).
+    """
     started = time.perf_counter()
     if public_key is None:
         signer = ledger_signing_key(ledger)
@@ -103,7 +110,10 @@ def verify_ledger(
         if tx.dialect == "postgresql":
             # One snapshot for the whole run, so concurrent appends cannot skew it.
             tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        run = _Run(tx, event_table(ledger, tx), public_key, since, chunk_bits)
+        events = event_table(ledger, tx)
+        run = _Run(tx, events, public_key, since, chunk_bits)
+        if jobs > 1 and ledger.settings.env.get("SQLITE_DBNAME") != ":memory:":
+            run.workers = (store_access(ledger.settings, events), jobs)
         problem = run.execute()
     return VerificationReport(
         ok=problem is None,
@@ -130,7 +140,6 @@ class _Run:
     ) -> None:
         self.tx = tx
         self.events = events
-        self.key = key
         self.since = since
         self.bits = chunk_bits
         self.size = events.last_position(tx)
@@ -142,31 +151,45 @@ class _Run:
         self.upper: dict[NodeCoordinate, bytes] = {}
         self.upper_count = 0
         self.tail: list[bytes] = []
+        self.workers: tuple[StoreAccess, int] | None = None
 
     def execute(self) -> Problem | None:
         problem = self._check_claims_at(0, [])
-        for start in range(0, self.size, 1 << self.bits):
-            if problem is not None:
-                return problem
-            problem = self._chunk(start, min(start + (1 << self.bits), self.size))
         if problem is not None:
             return problem
+        with closing(self._outcomes()) as outcomes:
+            for outcome in outcomes:
+                problem = self._fold(outcome)
+                if problem is not None:
+                    return problem
         self.root = _root(self.size, self._upper_hashes() + self.tail)
         return self._after_stream()
 
-    def _chunk(self, start: int, end: int) -> Problem | None:
-        sizes = self.claim_sizes
-        wanted = sorted(set(sizes[bisect_right(sizes, start) : bisect_right(sizes, end)]))
-        outcome = chunks.verify_chunk(self.tx, self.events, start, end, wanted)
+    def _outcomes(self) -> Generator[chunks.ChunkOutcome, None, None]:
+        step, sizes = 1 << self.bits, self.claim_sizes
+        tasks = (
+            (start, end, sorted(set(sizes[bisect_right(sizes, start) : bisect_right(sizes, end)])))
+            for start in range(0, self.size, step)
+            for end in (min(start + step, self.size),)
+        )
+        if self.workers is not None and self.size > step:
+            access, jobs = self.workers
+            yield from outcomes_in_order(access, tasks, jobs)
+            return
+        for start, end, wanted in tasks:
+            yield chunks.verify_chunk(self.tx, self.events, start, end, wanted)
+
+    def _fold(self, outcome: chunks.ChunkOutcome) -> Problem | None:
+        """Adds a chunk's outcome to the tree above the chunks and checks claims inside it."""
         before = self._upper_hashes()
-        full = outcome.finding is None and end - start == 1 << self.bits
+        full = outcome.finding is None and outcome.end - outcome.start == 1 << self.bits
         self.tail = [] if full else outcome.top
         if full:
             problem = self._extend_upper(outcome.top[0])
             if problem is not None:
                 return problem
         for size, pieces in sorted(outcome.pieces.items()):
-            frontier = self._upper_hashes() if full and size == end else before + pieces
+            frontier = self._upper_hashes() if full and size == outcome.end else before + pieces
             problem = self._check_claims_at(size, frontier)
             if problem is not None:
                 return problem
@@ -219,18 +242,20 @@ class _Run:
                     f"index {index}) beyond it: events from position {self.size + 1} were deleted"
                 ),
             )
-        for claim in self.claims[bisect_right(self.claim_sizes, self.size) :]:
-            if claim.invalid is not None:
-                return forged(claim)
-            return Problem(
-                position=self.size + 1,
-                kind=LOG_TRUNCATED,
-                detail=(
-                    f"{claim.label} covers {claim.size} events but the log ends at position "
-                    f"{self.size}: it was truncated or rolled back"
-                ),
-            )
-        return self._since_extends()
+        beyond_claims = self.claims[bisect_right(self.claim_sizes, self.size) :]
+        if not beyond_claims:
+            return self._since_extends()
+        claim = beyond_claims[0]
+        if claim.invalid is not None:
+            return forged(claim)
+        return Problem(
+            position=self.size + 1,
+            kind=LOG_TRUNCATED,
+            detail=(
+                f"{claim.label} covers {claim.size} events but the log ends at position "
+                f"{self.size}: it was truncated or rolled back"
+            ),
+        )
 
     def _since_extends(self) -> Problem | None:
         if self.since is None:

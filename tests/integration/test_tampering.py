@@ -306,6 +306,19 @@ def test_chunk_size_changes_neither_the_root_nor_the_finding(
     assert failure(report) == (11, "payload-altered")
 
 
+def test_worker_processes_find_the_same_root_and_the_same_damage(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    size = build_history(ledger)
+    make_checkpoint(ledger, KEY)
+    serial = verify_ledger(ledger, public_key=KEY.verifier, chunk_bits=2)
+    parallel = verify_ledger(ledger, public_key=KEY.verifier, chunk_bits=2, jobs=2)
+    assert parallel.ok, parallel.summary()
+    assert (parallel.tree_size, parallel.root_hash) == (size, serial.root_hash)
+    raw.swap(6, 13)
+    assert failure(verify_ledger(ledger, chunk_bits=2, jobs=2)) == (6, "rows-reordered")
+
+
 def test_cli_verify_prints_ok_with_the_tree_size_and_root(store_url: str) -> None:
     ledger = open_ledger(store_url)
     try:
