@@ -119,50 +119,68 @@ class Cluster(msgspec.Struct, frozen=True, kw_only=True):
 
 # --- replay ---------------------------------------------------------------
 #
-# Events are applied to a mutable draft (the Cluster's fields in a dict, its
-# collections as lists) and frozen once at the end, so that folding n events
-# costs O(n), not the O(n^2) of copying every tuple on every event.
-
-Draft = dict[str, Any]
-_LIST_FIELDS = ("former_names", "absorbed", "labels", "european_labels", "reviews", "memberships")
+# Events are applied to a copy-on-write draft and frozen once at the end: a fold
+# of n events copies each collection once, not once per event.
 
 
-def _thaw(state: Cluster) -> Draft:
-    draft = msgspec.structs.asdict(state)
-    for name in _LIST_FIELDS:
-        draft[name] = list(draft[name])
-    return draft
+class Draft:
+    """A cluster being evolved: untouched fields are read from the frozen base."""
 
+    __slots__ = ("base", "changes")
 
-def _freeze(draft: Draft) -> Cluster:
-    frozen = dict(draft)
-    for name in _LIST_FIELDS:
-        frozen[name] = tuple(frozen[name])
-    return Cluster(**frozen)
+    def __init__(self, base: Cluster) -> None:
+        self.base = base
+        self.changes: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.changes:
+            return self.changes[name]
+        return getattr(self.base, name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.changes[name] = value
+
+    def items(self, name: str) -> list[Any]:
+        """A collection field as a list that this draft owns and may append to."""
+        current = self.changes.get(name)
+        if not isinstance(current, list):
+            current = self.changes[name] = list(getattr(self.base, name))
+        return current
+
+    def freeze(self) -> Cluster:
+        if not self.changes:
+            return self.base
+        frozen = {k: tuple(v) if isinstance(v, list) else v for k, v in self.changes.items()}
+        return msgspec.structs.replace(self.base, **frozen)
 
 
 def project_cluster(state: Cluster | None, events: Iterable[LedgerEvent]) -> Cluster | None:
     """Folds recorded events onto a cluster; a correction refolds the corrected history."""
     history = list(state.history) if state is not None else []
-    draft = None if state is None else _thaw(state)
+    draft = None if state is None else Draft(state)
     for event in events:
         history.append(event)
         if isinstance(event, EventCorrected):
-            draft = _thaw(fold_cluster(effective_history(history)))
+            draft = Draft(fold_cluster(effective_history(history)))
         else:
             draft = _evolve_draft(draft, event)
     if draft is None or not history:
         return state
     draft["version"] = history[-1].originator_version
     draft["history"] = tuple(history)
-    return _freeze(draft)
+    return draft.freeze()
 
 
 def apply_cluster_event(state: Cluster | None, event: LedgerEvent) -> Cluster:
     """Applies one recorded event."""
-    applied = project_cluster(state, (event,))
-    assert applied is not None
-    return applied
+    if state is None or isinstance(event, EventCorrected):
+        applied = project_cluster(state, (event,))
+        assert applied is not None
+        return applied
+    draft = _evolve_draft(Draft(state), event)
+    draft["version"] = event.originator_version
+    draft["history"] = (*state.history, event)
+    return draft.freeze()
 
 
 def fold_cluster(events: Iterable[LedgerEvent]) -> Cluster:
@@ -173,17 +191,17 @@ def fold_cluster(events: Iterable[LedgerEvent]) -> Cluster:
     if draft is None:
         msg = "a cluster's registration cannot be retracted"
         raise InvalidCommand(msg)
-    return _freeze(draft)
+    return draft.freeze()
 
 
 def evolve_cluster(state: Cluster | None, event: LedgerEvent) -> Cluster:
     """One step of the fold (version and history are the caller's concern)."""
-    return _freeze(_evolve_draft(None if state is None else _thaw(state), event))
+    return _evolve_draft(None if state is None else Draft(state), event).freeze()
 
 
 def _evolve_draft(draft: Draft | None, event: LedgerEvent) -> Draft:
     if isinstance(event, ClusterRegistered):
-        return _thaw(
+        return Draft(
             Cluster(
                 id=event.originator_id,
                 version=event.originator_version,
@@ -204,7 +222,7 @@ def _evolve_draft(draft: Draft | None, event: LedgerEvent) -> Draft:
 
 
 def _renamed(d: Draft, e: ClusterRenamed) -> None:
-    d["former_names"].append(d["name"])
+    d.items("former_names").append(d["name"])
     d["name"] = e.name
 
 
@@ -215,7 +233,7 @@ def _merged(d: Draft, e: ClusterMerged) -> None:
 
 
 def _absorbed(d: Draft, e: ClusterAbsorbed) -> None:
-    d["absorbed"].append(e.absorbed)
+    d.items("absorbed").append(e.absorbed)
 
 
 def _dissolved(d: Draft, e: ClusterDissolved) -> None:
@@ -224,7 +242,7 @@ def _dissolved(d: Draft, e: ClusterDissolved) -> None:
 
 
 def _granted(d: Draft, e: LabelGranted) -> None:
-    d["labels"].append(
+    d.items("labels").append(
         LabelRecord(
             stage=e.stage,
             granted_version=e.originator_version,
@@ -264,7 +282,7 @@ def _expired(d: Draft, e: LabelExpired) -> None:
 
 
 def _reviewed(d: Draft, e: CriteriaReviewed) -> None:
-    d["reviews"].append(
+    d.items("reviews").append(
         Review(
             stage=e.stage,
             reviewed_on=e.reviewed_on,
@@ -279,7 +297,7 @@ def _reviewed(d: Draft, e: CriteriaReviewed) -> None:
 
 
 def _awarded(d: Draft, e: EuropeanLabelAwarded) -> None:
-    d["european_labels"].append(
+    d.items("european_labels").append(
         EuropeanLabel(
             level=e.level,
             awarded_on=e.awarded_on,
@@ -291,7 +309,7 @@ def _awarded(d: Draft, e: EuropeanLabelAwarded) -> None:
 
 
 def _reported(d: Draft, e: MembershipReported) -> None:
-    d["memberships"].append(
+    d.items("memberships").append(
         Membership(
             as_of=e.as_of,
             members=e.members,
@@ -303,7 +321,7 @@ def _reported(d: Draft, e: MembershipReported) -> None:
 
 
 def _replace_label(d: Draft, stage: int, change: Callable[[LabelRecord], LabelRecord]) -> None:
-    labels: list[LabelRecord] = d["labels"]
+    labels: list[LabelRecord] = d.items("labels")
     for index in range(len(labels) - 1, -1, -1):
         if labels[index].stage == stage and labels[index].state == "active":
             labels[index] = change(labels[index])
@@ -311,7 +329,7 @@ def _replace_label(d: Draft, stage: int, change: Callable[[LabelRecord], LabelRe
 
 
 def _end_active_label(d: Draft, how: LabelState, on: date) -> None:
-    labels: list[LabelRecord] = d["labels"]
+    labels: tuple[LabelRecord, ...] | list[LabelRecord] = d["labels"]
     active = next((lb for lb in reversed(labels) if lb.state == "active"), None)
     if active is not None:
         _replace_label(
