@@ -10,7 +10,7 @@ the reviews or European labels that fell short.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Literal
 
@@ -24,7 +24,7 @@ from domain.values import EUROPEAN_LEVEL_RANK, event_id
 RequirementKind = Literal["compliant-review", "criterion-threshold", "european-label"]
 
 # Review outcomes that attest compliance; anything else (e.g. "partly met") does not.
-COMPLIANT_OUTCOMES = frozenset({"compliant", "met", "passed", "ok"})
+COMPLIANT_OUTCOMES = frozenset({"compliant", "meets", "met", "passed", "ok"})
 
 
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,7 +46,12 @@ class ComplianceView(msgspec.Struct, frozen=True, kw_only=True):
     findings: tuple[Finding, ...]
 
 
-def compliance(record: StageRecord, clusters: Sequence[ClusterRecord]) -> ComplianceView:
+def compliance(
+    record: StageRecord,
+    clusters: Sequence[ClusterRecord],
+    reviews: Mapping[str, Sequence[Review]],
+) -> ComplianceView:
+    """Checks every grant of the stage; ``reviews`` are each cluster's reviews of the stage."""
     n = record.stage.number
     grants = [
         (c, m) for c in clusters for m in c.milestones if m.kind == "granted" and m.stage == n
@@ -54,7 +59,7 @@ def compliance(record: StageRecord, clusters: Sequence[ClusterRecord]) -> Compli
     findings = [
         finding
         for cluster, grant in sorted(grants, key=lambda g: (g[1].decided_on, g[0].slug))
-        for finding in check_grant(cluster, grant, record)
+        for finding in check_grant(cluster, grant, record, reviews.get(cluster.cluster.id, ()))
     ]
     return ComplianceView(
         stage=n,
@@ -66,12 +71,14 @@ def compliance(record: StageRecord, clusters: Sequence[ClusterRecord]) -> Compli
     )
 
 
-def check_grant(record: ClusterRecord, grant: Milestone, stage: StageRecord) -> list[Finding]:
+def check_grant(
+    record: ClusterRecord, grant: Milestone, stage: StageRecord, of_stage: Sequence[Review]
+) -> list[Finding]:
     day = grant.decided_on
     required = stage.requirements_on(day)
     cluster = record.cluster
     reviews = sorted(
-        (r for r in cluster.reviews if r.stage == grant.stage and r.reviewed_on <= day),
+        (r for r in of_stage if r.stage == grant.stage and r.reviewed_on <= day),
         key=lambda r: (r.reviewed_on, r.version),
     )
     gaps = [

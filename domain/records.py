@@ -2,27 +2,27 @@
 
 A record is the aggregate's state without its event history, so that applying
 one event costs the same however long the history is. A cluster record keeps
-only its latest membership report, and adds the label milestones (grants as
-first decided, extensions, withdrawals, expiries, mergers, dissolution) that
-stage histories need but the aggregate state overwrites.
+only its latest membership report and its latest criteria review (the read
+models keep every review in rows of their own), and adds the label milestones
+(grants as first decided, extensions, withdrawals, expiries, mergers,
+dissolution) that stage histories need but the aggregate state overwrites.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 import msgspec
 
-from domain.cluster import Cluster, Membership, evolve_cluster
+from domain.cluster import Cluster, Review, project_cluster
 from domain.corrections import effective_history
 from domain.errors import InvalidCommand
 from domain.events import (
     ClusterAbsorbed,
     ClusterDissolved,
     ClusterMerged,
-    EventCorrected,
     LabelExpired,
     LabelExtended,
     LabelGranted,
@@ -34,6 +34,7 @@ from domain.events import (
 from domain.stage import Stage, evolve_stage
 from domain.values import Criterion, EuropeanLevel, event_id
 
+T = TypeVar("T")
 MilestoneKind = Literal[
     "granted", "extended", "withdrawn", "expired", "merged", "absorbed", "dissolved"
 ]
@@ -86,41 +87,62 @@ class StageRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 # --- clusters -------------------------------------------------------------
 
-
-def evolve_cluster_record(record: ClusterRecord | None, event: LedgerEvent) -> ClusterRecord:
-    """Applies one event that is not a correction (corrections refold, see below)."""
-    cluster = evolve_cluster(None if record is None else record.cluster, event)
-    cluster = msgspec.structs.replace(
-        cluster,
-        version=event.originator_version,
-        memberships=_latest_only(cluster.memberships),
-    )
-    milestones = () if record is None else record.milestones
-    milestone = cluster_milestone(event)
-    if milestone is not None:
-        milestones = (*milestones, milestone)
-    return ClusterRecord(cluster=cluster, milestones=milestones)
+MILESTONE_EVENTS = frozenset(
+    {
+        LabelGranted, LabelExtended, LabelWithdrawn, LabelExpired, ClusterMerged,
+        ClusterAbsorbed, ClusterDissolved,
+    }
+)
 
 
-def cluster_record_from_history(events: Sequence[LedgerEvent]) -> ClusterRecord:
-    """Refolds a cluster's whole recorded history, corrections applied."""
-    record: ClusterRecord | None = None
-    for event in effective_history(events):
-        record = evolve_cluster_record(record, event)
-    if record is None:
-        msg = "a cluster's registration cannot be retracted"
+class Advance(msgspec.Struct, frozen=True, kw_only=True):
+    """A cluster record after some events, and the criteria reviews those events recorded."""
+
+    record: ClusterRecord
+    reviews: tuple[Review, ...]
+
+
+def advance_cluster_record(
+    record: ClusterRecord | None, events: Sequence[LedgerEvent]
+) -> Advance:
+    """Applies a run of one cluster's events, none a correction (corrections refold)."""
+    before = None if record is None else record.cluster
+    cluster = project_cluster(before, events)
+    if cluster is None:
+        msg = "a cluster's read model needs its registration first"
         raise InvalidCommand(msg)
-    cluster = msgspec.structs.replace(record.cluster, version=events[-1].originator_version)
-    return msgspec.structs.replace(record, cluster=cluster)
+    milestones = [] if record is None else list(record.milestones)
+    milestones += [m for m in map(cluster_milestone, events) if m is not None]
+    compact = msgspec.structs.replace(
+        cluster,
+        history=(),
+        memberships=_latest(cluster.memberships, lambda m: (m.as_of, m.version)),
+        reviews=_latest(cluster.reviews, lambda r: (r.reviewed_on, r.version)),
+    )
+    return Advance(
+        record=ClusterRecord(cluster=compact, milestones=tuple(milestones)),
+        reviews=cluster.reviews[0 if before is None else len(before.reviews) :],
+    )
 
 
-def _latest_only(memberships: tuple[Membership, ...]) -> tuple[Membership, ...]:
-    if len(memberships) < 2:
-        return memberships
-    return (max(memberships, key=lambda m: (m.as_of, m.version)),)
+def cluster_record_from_history(events: Sequence[LedgerEvent]) -> Advance:
+    """Refolds a cluster's whole recorded history, corrections applied."""
+    advance = advance_cluster_record(None, effective_history(events))
+    cluster = msgspec.structs.replace(
+        advance.record.cluster, version=events[-1].originator_version
+    )
+    return msgspec.structs.replace(
+        advance, record=msgspec.structs.replace(advance.record, cluster=cluster)
+    )
+
+
+def _latest(items: tuple[T, ...], key: Callable[[T], tuple[date, int]]) -> tuple[T, ...]:
+    return items if len(items) < 2 else (max(items, key=key),)
 
 
 def cluster_milestone(event: LedgerEvent) -> Milestone | None:
+    if type(event) not in MILESTONE_EVENTS:
+        return None
     on = event.effective_on
     ref = event_id(event.originator_id, event.originator_version)
     if isinstance(event, LabelGranted):
@@ -187,21 +209,3 @@ def stage_record_from_history(events: Sequence[LedgerEvent]) -> StageRecord:
         raise InvalidCommand(msg)
     stage = msgspec.structs.replace(record.stage, version=events[-1].originator_version)
     return msgspec.structs.replace(record, stage=stage)
-
-
-def is_correction(event: LedgerEvent) -> bool:
-    return isinstance(event, EventCorrected)
-
-
-def fold_cluster_records(events: Iterable[LedgerEvent]) -> ClusterRecord | None:
-    """Folds events one by one, as the read models do (for tests and checks)."""
-    record: ClusterRecord | None = None
-    history: list[LedgerEvent] = []
-    for event in events:
-        history.append(event)
-        record = (
-            cluster_record_from_history(history)
-            if is_correction(event)
-            else evolve_cluster_record(record, event)
-        )
-    return record

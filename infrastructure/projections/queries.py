@@ -17,6 +17,7 @@ from typing import Any
 from domain import compliance as compliance_rules
 from domain import stage_history as history_rules
 from domain.bitemporal import BitemporalStatusView, HistoryEntry, bitemporal_status
+from domain.cluster import Review
 from domain.compliance import ComplianceView, Finding
 from domain.errors import ClusterNotFound, ProjectionBehind
 from domain.records import ClusterRecord, StageRecord
@@ -27,9 +28,14 @@ from domain.status import ClusterStatus
 from domain.status_view import ClusterStatusView, cluster_status_view
 from domain.values import cluster_id, stage_id
 from infrastructure.ledger import Ledger
-from infrastructure.projections.read_models import CLUSTER_DECODER, STAGE_DECODER
+from infrastructure.projections.read_models import (
+    CLUSTER_DECODER,
+    REVIEW_DECODER,
+    STAGE_DECODER,
+)
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
+    CLUSTER_REVIEWS,
     CLUSTER_STATES,
     PROJECTION,
     STAGE_STATES,
@@ -112,8 +118,11 @@ def stage_history(ledger: Ledger, number: int) -> StageHistoryView | None:
 def compliance(ledger: Ledger, stage: int) -> ComplianceView | None:
     with current_snapshot(ledger) as (tx, _):
         record = stage_record(tx, stage)
-        clusters = cluster_records(tx, {"stage": str(stage)}) if record is not None else []
-    return None if record is None else compliance_rules.compliance(record, clusters)
+        if record is None:
+            return None
+        clusters = cluster_records(tx, {"stage": str(stage)})
+        reviews = stage_reviews(tx, stage)
+    return compliance_rules.compliance(record, clusters, reviews)
 
 
 def summary_report(ledger: Ledger, today: date | None = None) -> SummaryReport:
@@ -184,6 +193,20 @@ def cluster_records(tx: Tx, facets: dict[str, str] | None = None) -> list[Cluste
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     tx.execute(f"SELECT state FROM {tx.table(CLUSTER_STATES)}{where} ORDER BY slug", params)
     return [CLUSTER_DECODER.decode(row[0]) for row in tx.fetchall()]
+
+
+def stage_reviews(tx: Tx, stage: int) -> dict[str, list[Review]]:
+    """The criteria reviews of a stage, by cluster id, of the clusters labelled for it."""
+    tx.execute(
+        f"SELECT cluster_id, state FROM {tx.table(CLUSTER_REVIEWS)} WHERE stage = ? AND "
+        f"cluster_id IN (SELECT cluster_id FROM {tx.table(CLUSTER_FACETS)} "
+        "WHERE facet = 'stage' AND value = ?) ORDER BY cluster_id, version",
+        (stage, str(stage)),
+    )
+    found: dict[str, list[Review]] = {}
+    for key, state in tx.fetchall():
+        found.setdefault(key, []).append(REVIEW_DECODER.decode(state))
+    return found
 
 
 def stage_records(tx: Tx) -> list[StageRecord]:

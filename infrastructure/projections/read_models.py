@@ -1,8 +1,9 @@
 """Applies ledger events to the read models, a run of events per transaction.
 
-Records are loaded once per run, evolved in memory event by event, and written
-back on ``flush``: the cost of an event does not grow with its cluster's
-history. A correction refolds its aggregate from the events table.
+The records a run touches are loaded once, each aggregate's events are applied
+to its record together, and the records are written back on ``flush``: the cost
+of an event does not grow with its cluster's history. A correction refolds its
+aggregate from the events table.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from typing import Generic, TypeVar
 
 import msgspec
 
+from domain.cluster import Review
 from domain.errors import ProjectionFailed
 from domain.events import EventCorrected, LedgerEvent
 from domain.records import (
     ClusterRecord,
     StageRecord,
+    advance_cluster_record,
     cluster_record_from_history,
-    evolve_cluster_record,
     evolve_stage_record,
     stage_record_from_history,
 )
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
+    CLUSTER_REVIEWS,
     CLUSTER_STATES,
     STAGE_STATES,
     events_table,
@@ -38,6 +41,7 @@ StoredRow = tuple[int, str, str, bytes]  # position, aggregate id, topic, state
 _encoder = msgspec.msgpack.Encoder()
 CLUSTER_DECODER = msgspec.msgpack.Decoder(ClusterRecord)
 STAGE_DECODER = msgspec.msgpack.Decoder(StageRecord)
+REVIEW_DECODER = msgspec.msgpack.Decoder(Review)
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
 
@@ -83,29 +87,78 @@ class Records(Generic[R]):
     def settle(self) -> None:
         self.loaded = dict(self.current)
 
+    def reset(self) -> None:
+        self.current = dict(self.loaded)
+
+
+class PendingReviews:
+    """Criteria reviews to insert, per cluster; a refolded cluster's rows are replaced."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[Review]] = {}
+        self.replaced: set[str] = set()
+
+    def add(self, cluster_id: str, reviews: Sequence[Review]) -> None:
+        if reviews:
+            self.rows.setdefault(cluster_id, []).extend(reviews)
+
+    def replace(self, cluster_id: str, reviews: Sequence[Review]) -> None:
+        self.replaced.add(cluster_id)
+        self.rows[cluster_id] = list(reviews)
+
+    def write(self, tx: Tx) -> None:
+        table = tx.table(CLUSTER_REVIEWS)
+        if self.replaced:
+            tx.executemany(
+                f"DELETE FROM {table} WHERE cluster_id = ?", [(c,) for c in sorted(self.replaced)]
+            )
+        tx.executemany(
+            f"INSERT INTO {table} (cluster_id, version, stage, state) VALUES (?, ?, ?, ?)",
+            [
+                (cluster_id, r.version, r.stage, _encoder.encode(r))
+                for cluster_id, reviews in self.rows.items()
+                for r in reviews
+            ],
+        )
+        self.clear()
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.replaced.clear()
+
 
 class ReadModelRun:
-    """Applies positioned events in ledger order; nothing is written before ``flush``."""
+    """Applies stored events in ledger order; nothing is written before ``flush``."""
 
     def __init__(self, tx: Tx, decode: Decode) -> None:
         self.tx = tx
         self.decode = decode
         self.clusters = Records(CLUSTER_STATES, "cluster_id", CLUSTER_DECODER)
         self.stages = Records(STAGE_STATES, "stage_id", STAGE_DECODER)
+        self.reviews = PendingReviews()
         self.failed_at: int | None = None
 
     def apply(self, rows: Sequence[StoredRow]) -> None:
-        """Applies stored events in order; raises ProjectionFailed naming the first that fails."""
-        self._load({row[1] for row in rows})
-        for position, aggregate_id, topic, state in rows:
-            try:
-                self._apply(position, self.decode(topic, state))
-            except Exception as error:
-                raise self._failure(position, aggregate_id, error) from error
+        """Applies stored events in order; raises ProjectionFailed naming the first that fails.
 
-    def _failure(self, position: int, aggregate_id: str, error: Exception) -> ProjectionFailed:
-        self.failed_at = position
-        return ProjectionFailed(f"event of {aggregate_id} at position {position}: {error}")
+        Each aggregate's events are applied as one run (the fast path); if anything
+        fails, the run is redone one event at a time to find, and stop at, that event.
+        """
+        self._load({row[1] for row in rows})
+        try:
+            self._apply_runs(rows)
+        except Exception:
+            self.clusters.reset()
+            self.stages.reset()
+            self.reviews.clear()
+            for position, aggregate_id, topic, state in rows:
+                try:
+                    self._apply_runs([(position, aggregate_id, topic, state)])
+                except Exception as error:
+                    self.failed_at = position
+                    msg = f"event of {aggregate_id} at position {position}: {error}"
+                    raise ProjectionFailed(msg) from error
+            raise
 
     def flush(self) -> None:
         for cluster_id, before, after in self.clusters.changed():
@@ -116,26 +169,45 @@ class ReadModelRun:
                 "VALUES (?, ?, ?) ON CONFLICT (stage_id) DO UPDATE SET state = excluded.state",
                 (stage_id, stage.stage.number, encode_record(stage)),
             )
+        self.reviews.write(self.tx)
         self.clusters.settle()
         self.stages.settle()
 
     # --- applying -----------------------------------------------------------
 
-    def _apply(self, position: int, event: LedgerEvent) -> None:
-        key = event.originator_id
-        corrected = isinstance(event, EventCorrected)
+    def _apply_runs(self, rows: Sequence[StoredRow]) -> None:
+        runs: dict[str, list[LedgerEvent]] = {}
+        for position, aggregate_id, topic, state in rows:
+            event = self.decode(topic, state)
+            if isinstance(event, EventCorrected):
+                self._advance(aggregate_id, runs.pop(aggregate_id, []))
+                self._refold(aggregate_id, position)
+            else:
+                runs.setdefault(aggregate_id, []).append(event)
+        for aggregate_id, events in runs.items():
+            self._advance(aggregate_id, events)
+
+    def _advance(self, key: str, events: list[LedgerEvent]) -> None:
+        if not events:
+            return
         if key.startswith("cluster:"):
-            self.clusters.current[key] = (
-                cluster_record_from_history(self._history(key, position))
-                if corrected
-                else evolve_cluster_record(self.clusters.current[key], event)
-            )
-        elif key.startswith("stage:"):
-            self.stages.current[key] = (
-                stage_record_from_history(self._history(key, position))
-                if corrected
-                else evolve_stage_record(self.stages.current[key], event)
-            )
+            advance = advance_cluster_record(self.clusters.current[key], events)
+            self.clusters.current[key] = advance.record
+            self.reviews.add(key, advance.reviews)
+            return
+        stage = self.stages.current[key]
+        for event in events:
+            stage = evolve_stage_record(stage, event)
+        self.stages.current[key] = stage
+
+    def _refold(self, key: str, position: int) -> None:
+        history = self._history(key, position)
+        if key.startswith("cluster:"):
+            advance = cluster_record_from_history(history)
+            self.clusters.current[key] = advance.record
+            self.reviews.replace(key, advance.reviews)
+        else:
+            self.stages.current[key] = stage_record_from_history(history)
 
     def _history(self, aggregate_id: str, position: int) -> list[LedgerEvent]:
         table, column = events_table(self.tx)

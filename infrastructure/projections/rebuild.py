@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import cast
 
 import msgspec
 
@@ -96,7 +97,7 @@ def follow(
                 run.apply([row for row in page if is_projected(row[1])])
             except ProjectionFailed as error:
                 failure = error
-                done = (run.failed_at or tracked + 1) - 1
+                done = tracked if run.failed_at is None else run.failed_at - 1
             run.flush()
             advance_tracking(tx, tracked, done)
         if failure is not None:
@@ -119,7 +120,8 @@ def read_page(tx: Tx, after: int, limit: int) -> list[StoredRow]:
         f"WHERE {column} > ? ORDER BY {column} LIMIT ?",
         (after, limit),
     )
-    return [(int(p), str(aid), str(topic), bytes(state)) for p, aid, topic, state in tx.fetchall()]
+    # Both drivers already return (int, str, str, bytes).
+    return cast("list[StoredRow]", tx.cursor.fetchall())
 
 
 def _lock_out_writers(tx: Tx) -> None:

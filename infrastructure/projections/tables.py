@@ -15,8 +15,9 @@ PROJECTION = "read_models"
 TRACKING = "projection_tracking"
 CLUSTER_STATES = "cluster_states"
 CLUSTER_FACETS = "cluster_facets"
+CLUSTER_REVIEWS = "cluster_reviews"
 STAGE_STATES = "stage_states"
-READ_MODEL_TABLES = (CLUSTER_STATES, CLUSTER_FACETS, STAGE_STATES)
+READ_MODEL_TABLES = (CLUSTER_STATES, CLUSTER_FACETS, CLUSTER_REVIEWS, STAGE_STATES)
 
 # The events tables of infrastructure/store/recorders.py, named by the library.
 EVENTS_TABLES = {
@@ -46,6 +47,12 @@ def create_tables(tx: Tx) -> None:
         f"CREATE TABLE IF NOT EXISTS {tx.table(CLUSTER_FACETS)} "
         "(facet TEXT NOT NULL, value TEXT NOT NULL, cluster_id TEXT NOT NULL, "
         "PRIMARY KEY (facet, value, cluster_id))"
+    )
+    # Every criteria review, so that a cluster's state row stays small however many it has.
+    tx.execute(
+        f"CREATE TABLE IF NOT EXISTS {tx.table(CLUSTER_REVIEWS)} "
+        f"(cluster_id TEXT NOT NULL, version INTEGER NOT NULL, stage INTEGER NOT NULL, "
+        f"state {blob} NOT NULL, PRIMARY KEY (cluster_id, version))"
     )
     tx.execute(
         f"CREATE TABLE IF NOT EXISTS {tx.table(STAGE_STATES)} "

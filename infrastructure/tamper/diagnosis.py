@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from hashlib import sha256
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -13,6 +14,9 @@ from infrastructure.store.sql import Tx
 from infrastructure.tamper.event_rows import EventTable
 from infrastructure.tamper.leaf import StoredRow, UndecodableEvent, leaf_data, recorded_at
 from infrastructure.tamper.node_store import NODES_TABLE
+
+if TYPE_CHECKING:
+    from infrastructure.tamper.claims import Claim
 
 PAYLOAD_ALTERED = "payload-altered"
 ROW_DELETED = "row-deleted"
@@ -49,25 +53,6 @@ def displaced_row(tx: Tx, events: EventTable, position: int) -> Problem:
         kind=PAYLOAD_ALTERED,
         detail=f"event {label} at position {position} no longer matches its leaf "
         "(payload hash differs)",
-    )
-
-
-class Claim(msgspec.Struct, kw_only=True):
-    """A signed statement about the log: a stored checkpoint or an auditor's saved one."""
-
-    label: str
-    size: int
-    root: bytes
-    signed_at: str
-    frontier: bytes
-    invalid: str | None
-
-
-def forged(claim: Claim) -> Problem:
-    return Problem(
-        position=claim.size,
-        kind=CHECKPOINT_FORGED,
-        detail=f"{claim.label} (tree size {claim.size}): {claim.invalid}",
     )
 
 

@@ -29,25 +29,22 @@ from infrastructure.merkle import (
 )
 from infrastructure.store.sql import Tx
 from infrastructure.tamper import chunks
-from infrastructure.tamper.checkpoints import StoredCheckpoint, signed_view, stored_checkpoints
+from infrastructure.tamper.claims import SAVED, claims_of, forged
 from infrastructure.tamper.diagnosis import (
     LOG_TRUNCATED,
     PAYLOAD_ALTERED,
     ROW_DELETED,
     TREE_ALTERED,
-    Claim,
     Problem,
     displaced_row,
-    forged,
     proven_by_frontier,
     rewritten_after,
 )
-from infrastructure.tamper.errors import InvalidCheckpoint
 from infrastructure.tamper.event_rows import EventTable, event_table
 from infrastructure.tamper.keys import VerifierKey
 from infrastructure.tamper.merkle_log import ledger_signing_key
 from infrastructure.tamper.node_store import fetch_nodes, first_node_beyond
-from infrastructure.tamper.notes import SignedCheckpoint, parse_checkpoint
+from infrastructure.tamper.notes import SignedCheckpoint
 from infrastructure.tamper.parallel import StoreAccess, outcomes_in_order, store_access
 from infrastructure.tamper.proofs import consistency_proof_in
 
@@ -144,7 +141,7 @@ class _Run:
         self.bits = chunk_bits
         self.size = events.last_position(tx)
         self.root = EMPTY_ROOT
-        self.claims = sorted(_claims(tx, key, since), key=lambda c: c.size)
+        self.claims = sorted(claims_of(tx, key, since), key=lambda c: c.size)
         self.claim_sizes = [c.size for c in self.claims]
         self.proven = 0
         self.checkpoints_checked = 0
@@ -227,7 +224,7 @@ class _Run:
                 )
                 return rewritten_after(self.tx, self.events, claim, proven)
             self.proven = max(self.proven, size)
-            self.checkpoints_checked += claim.label != _SAVED
+            self.checkpoints_checked += claim.label != SAVED
         return None
 
     def _after_stream(self) -> Problem | None:
@@ -302,63 +299,6 @@ class _Run:
         )
 
 
-_SAVED = "your saved checkpoint"
-
-
 def _root(size: int, frontier: list[bytes]) -> bytes:
     """The root of a tree of ``size`` leaves from the hashes at ``root_coordinates(size)``."""
     return root_from_nodes(size, dict(zip(root_coordinates(size), frontier, strict=True)))
-
-
-def _claims(tx: Tx, key: VerifierKey | None, since: SignedCheckpoint | None) -> list[Claim]:
-    claims = [_stored_claim(row, key) for row in stored_checkpoints(tx)]
-    if since is not None:
-        c = since.checkpoint
-        claims.append(
-            Claim(
-                label=_SAVED,
-                size=c.tree_size,
-                root=c.root_hash,
-                signed_at=c.timestamp,
-                frontier=b"",
-                invalid=_signature_problem(since, key),
-            )
-        )
-    return claims
-
-
-def _stored_claim(row: StoredCheckpoint, key: VerifierKey | None) -> Claim:
-    label = f"checkpoint #{row.seq}"
-    try:
-        signed = parse_checkpoint(row.note)
-    except InvalidCheckpoint as error:
-        return Claim(
-            label=label,
-            size=row.tree_size,
-            root=row.root_hash,
-            signed_at=row.signed_at,
-            frontier=b"",
-            invalid=str(error),
-        )
-    invalid = _signature_problem(signed, key)
-    if invalid is None and not signed_view(row, signed):
-        invalid = "its stored fields differ from its signed note"
-    c = signed.checkpoint
-    return Claim(
-        label=label,
-        size=c.tree_size,
-        root=c.root_hash,
-        signed_at=c.timestamp,
-        frontier=row.frontier,
-        invalid=invalid,
-    )
-
-
-def _signature_problem(signed: SignedCheckpoint, key: VerifierKey | None) -> str | None:
-    if key is None:
-        return None
-    if signed.checkpoint.origin != key.name:
-        return f"made for origin {signed.checkpoint.origin!r}, not {key.name!r}"
-    if not signed.is_signed_by(key):
-        return f"signature does not verify with key {key.name}+{key.key_id.hex()} (forged)"
-    return None

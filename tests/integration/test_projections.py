@@ -32,6 +32,7 @@ from infrastructure.projections import queries as q
 from infrastructure.projections.rebuild import follow
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
+    CLUSTER_REVIEWS,
     CLUSTER_STATES,
     STAGE_STATES,
     TRACKING,
@@ -44,6 +45,7 @@ from tests.conftest import POSTGRES_URL, postgres_admin_connection
 TABLES = {
     CLUSTER_STATES: "cluster_id",
     CLUSTER_FACETS: "facet, value, cluster_id",
+    CLUSTER_REVIEWS: "cluster_id, version",
     STAGE_STATES: "stage_id",
     TRACKING: "name",
 }
@@ -278,7 +280,7 @@ def test_a_failing_projection_fails_the_append_naming_the_event_position(
 ) -> None:
     ledger = stage_4_ledger
     last = ledger.last_position()
-    monkeypatch.setattr(read_models, "evolve_cluster_record", _broken)
+    monkeypatch.setattr(read_models, "advance_cluster_record", _broken)
     with pytest.raises(ProjectionFailed, match=f"position {last + 1}"):
         grant_stage_4(ledger, "novalog")
     assert (ledger.last_position(), tracked(ledger)) == (last, last)

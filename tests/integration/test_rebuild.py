@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from api.cli.main import cli
 from domain.errors import ProjectionBehind, ProjectionFailed
 from domain.events import LedgerEvent
-from domain.records import ClusterRecord
+from domain.records import Advance, ClusterRecord
 from domain.values import MemberCounts
 from infrastructure.ledger import Ledger
 from infrastructure.projections import (
@@ -55,9 +55,7 @@ def test_a_crash_mid_rebuild_stops_at_the_last_applied_event_and_a_rerun_complet
     ledger = busy_ledger
     incremental = read_model_rows(ledger)
     failing = ledger.positioned_events("cluster:pole-3")[5]
-    monkeypatch.setattr(
-        read_models, "evolve_cluster_record", failing_at(failing.event)
-    )
+    monkeypatch.setattr(read_models, "advance_cluster_record", failing_at(failing.event))
     with pytest.raises(ProjectionFailed, match=f"position {failing.position}"):
         rebuild_projections(ledger, batch_size=10)
     assert tracked(ledger) == failing.position - 1
@@ -75,7 +73,7 @@ def test_a_crash_mid_rebuild_keeps_the_events_before_the_failing_one(
 ) -> None:
     ledger = busy_ledger
     failing = ledger.positioned_events("cluster:pole-3")[5]
-    monkeypatch.setattr(read_models, "evolve_cluster_record", failing_at(failing.event))
+    monkeypatch.setattr(read_models, "advance_cluster_record", failing_at(failing.event))
     with pytest.raises(ProjectionFailed):
         rebuild_projections(ledger, batch_size=1000)
     with ledger.read() as tx:
@@ -89,17 +87,17 @@ def test_a_crash_mid_rebuild_keeps_the_events_before_the_failing_one(
 
 
 def failing_at(target: LedgerEvent) -> object:
-    original = read_models.evolve_cluster_record
+    """The cluster handler, made to crash on one event."""
+    original = read_models.advance_cluster_record
 
-    def evolve(record: ClusterRecord | None, event: LedgerEvent) -> ClusterRecord:
-        if (event.originator_id, event.originator_version) == (
-            target.originator_id, target.originator_version,
-        ):
+    def advance(record: ClusterRecord | None, events: list[LedgerEvent]) -> Advance:
+        if any(e.originator_version == target.originator_version
+               and e.originator_id == target.originator_id for e in events):
             msg = "simulated crash in a handler"
             raise RuntimeError(msg)
-        return original(record, event)
+        return original(record, events)
 
-    return evolve
+    return advance
 
 
 def test_rebuild_command_prints_the_rate_and_final_position(

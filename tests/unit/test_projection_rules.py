@@ -9,14 +9,14 @@ import pytest
 
 from domain import cluster_commands as cc
 from domain import stage as st
-from domain.cluster import Cluster, apply_cluster_event
-from domain.compliance import compliance
+from domain.cluster import Cluster, Review, apply_cluster_event
+from domain.compliance import ComplianceView, compliance
 from domain.events import EventCorrected, LedgerEvent
 from domain.records import (
     ClusterRecord,
     StageRecord,
+    advance_cluster_record,
     cluster_record_from_history,
-    evolve_cluster_record,
     evolve_stage_record,
 )
 from domain.reports import summary_report
@@ -40,6 +40,7 @@ class Story:
         self.clusters: dict[str, Cluster] = {}
         self.histories: dict[str, list[LedgerEvent]] = {}
         self.records: dict[str, ClusterRecord] = {}
+        self.reviews: dict[str, list[Review]] = {}
 
     def open_stage(self, number: int, start: date, end: date, **facts: object) -> None:
         event = st.open_stage(
@@ -69,14 +70,19 @@ class Story:
         slug = event.originator_id.removeprefix("cluster:")
         self.clusters[slug] = apply_cluster_event(self.clusters.get(slug), event)
         self.histories.setdefault(slug, []).append(event)
-        self.records[slug] = (
-            cluster_record_from_history(self.histories[slug])
-            if isinstance(event, EventCorrected)
-            else evolve_cluster_record(self.records.get(slug), event)
-        )
+        if isinstance(event, EventCorrected):
+            advance = cluster_record_from_history(self.histories[slug])
+            self.reviews[event.originator_id] = []
+        else:
+            advance = advance_cluster_record(self.records.get(slug), [event])
+        self.records[slug] = advance.record
+        self.reviews.setdefault(event.originator_id, []).extend(advance.reviews)
 
     def all_records(self) -> list[ClusterRecord]:
         return list(self.records.values())
+
+    def compliance(self, stage: int = 4) -> ComplianceView:
+        return compliance(self.stage_records[stage], self.all_records(), self.reviews)
 
 
 @pytest.fixture
@@ -110,6 +116,17 @@ def test_a_record_keeps_only_the_latest_membership_report(story: Story) -> None:
         ))
     kept = story.records["nov-log"].cluster.memberships
     assert [(m.as_of, m.members.sme) for m in kept] == [(date(2021, 1, 1), 9)]
+
+
+def test_a_record_keeps_only_the_latest_review_and_hands_on_each_new_one(story: Story) -> None:
+    for day, members in ((date(2019, 1, 10), 300.0), (date(2018, 12, 1), 200.0)):
+        story.record(cc.review_criteria(
+            story.clusters["nov-log"], story.stages[4], P, reviewed_on=day, reviewer="DGE",
+            kind="application", measurements={"members": members}, outcome="compliant",
+        ))
+    kept = story.records["nov-log"].cluster.reviews
+    assert [(r.reviewed_on, r.version) for r in kept] == [(date(2019, 1, 10), 2)]
+    assert [r.version for r in story.reviews["cluster:nov-log"]] == [2, 3]
 
 
 def test_a_grant_keeps_its_first_terms_after_an_extension_lifts_its_conditions(
@@ -249,7 +266,7 @@ def test_a_grant_without_review_or_european_label_is_flagged_with_its_evidence(
     story: Story,
 ) -> None:
     story.grant("nov-log", 4)
-    view = compliance(story.stage_records[4], story.all_records())
+    view = story.compliance()
     assert {f.requirement for f in view.findings} == {"compliant-review", "european-label"}
     assert all(f.evidence[:2] == ("cluster:nov-log@2", "stage:4@1") for f in view.findings)
     assert (view.grants_checked, view.grants_with_findings) == (1, 1)
@@ -260,13 +277,13 @@ def test_a_grant_backed_by_a_compliant_review_and_a_bronze_label_is_not_flagged(
 ) -> None:
     give_evidence(story, "aerospace-valley", members=830)
     story.grant("aerospace-valley", 4)
-    assert compliance(story.stage_records[4], story.all_records()).findings == ()
+    assert story.compliance().findings == ()
 
 
 def test_a_measured_value_below_a_threshold_is_flagged_with_the_review(story: Story) -> None:
     give_evidence(story, "aerospace-valley", members=120)
     story.grant("aerospace-valley", 4)
-    (finding,) = compliance(story.stage_records[4], story.all_records()).findings
+    (finding,) = story.compliance().findings
     assert finding.requirement == "criterion-threshold"
     assert finding.evidence == (
         "cluster:aerospace-valley@4", "stage:4@1", "cluster:aerospace-valley@3",
@@ -277,7 +294,7 @@ def test_a_measured_value_below_a_threshold_is_flagged_with_the_review(story: St
 def test_a_european_label_expired_before_the_decision_does_not_count(story: Story) -> None:
     give_evidence(story, "aerospace-valley", members=830, label_until=date(2019, 1, 31))
     story.grant("aerospace-valley", 4)
-    (finding,) = compliance(story.stage_records[4], story.all_records()).findings
+    (finding,) = story.compliance().findings
     assert finding.requirement == "european-label"
     assert finding.evidence[-1] == "cluster:aerospace-valley@2"
 
@@ -290,7 +307,7 @@ def test_criteria_revised_after_a_grant_do_not_judge_it(story: Story) -> None:
         story.stages[4], P, criteria=stricter, minimum_european_label=None,
         revised_on=date(2021, 1, 1),
     ))
-    assert compliance(story.stage_records[4], story.all_records()).findings == ()
+    assert story.compliance().findings == ()
 
 
 def give_evidence(
