@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.synthetic import Plan, import_synthetic  # noqa: E402 - after the path set-up
-from infrastructure.composition import open_ledger  # noqa: E402
-from infrastructure.projections import RebuildProgress, rebuild_projections  # noqa: E402
+from bench.synthetic import Plan, import_synthetic
+from infrastructure.composition import open_ledger
+from infrastructure.projections import RebuildProgress, rebuild_projections
 
 
 def build(db: str, events: int) -> None:

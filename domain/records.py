@@ -54,6 +54,8 @@ class Milestone(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ClusterRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A cluster as the read models keep it."""
+
     cluster: Cluster
     milestones: tuple[Milestone, ...] = ()
 
@@ -76,6 +78,8 @@ class Requirements(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StageRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A stage as the read models keep it, with its requirements as they changed."""
+
     stage: Stage
     requirements: tuple[Requirements, ...] = ()
 

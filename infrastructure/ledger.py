@@ -601,11 +601,11 @@ class Ledger(Application[str]):
 
     def events_after(self, position: int, limit: int) -> list[Positioned]:
         """Up to ``limit`` events recorded after ``position``, in ledger order."""
-        notifications = self.recorder.select_notifications(  # type: ignore[attr-defined]
+        notifications = self.recorder.select_notifications(
             start=position, limit=limit, inclusive_of_start=False
         )
-        decode = self.mapper.to_domain_event  # type: ignore[attr-defined]
-        return [Positioned(n.id, decode(n)) for n in notifications]
+        mapper: MsgspecMapper = self.mapper  # type: ignore[assignment]
+        return [Positioned(n.id, mapper.to_domain_event(n)) for n in notifications]
 
     def _raise_if_moved(self, expected_version: Mapping[str, int]) -> None:
         """After a lost race, tells an If-Match writer that its aggregate moved on."""

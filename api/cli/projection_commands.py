@@ -45,7 +45,7 @@ def json_text(value: Any) -> str:
 @json_option
 @db_option
 @reports_errors
-def status(  # noqa: PLR0913, PLR0917 - click passes one argument per option
+def status(
     slug: str | None,
     status: str | None,
     region: str | None,

@@ -73,11 +73,14 @@ def _check_media_type(value: str | None) -> None:
 
 def decode_body(cls: type[S], raw: bytes) -> S:
     try:
-        return _decoder(cls).decode(raw)
+        body: S = _decoder(cls).decode(raw)
     except msgspec.DecodeError:
         errors = body_errors(cls, raw)
-    fields = ", ".join(e.pointer for e in errors)
-    raise HttpProblem(INVALID_BODY, f"invalid request body at {fields}", errors=errors)
+        fields = ", ".join(e.pointer for e in errors)
+        raise HttpProblem(
+            INVALID_BODY, f"invalid request body at {fields}", errors=errors
+        ) from None
+    return body
 
 
 @cache

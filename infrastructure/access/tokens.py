@@ -44,9 +44,11 @@ def hash_secret(secret: str) -> str:
 
 def find_token(ledger: Ledger, name: str) -> Token | None:
     try:
-        return ledger.repository.get(token_id(name), projector_func=access.project_token)  # type: ignore[arg-type, no-any-return]
+        token = ledger.repository.get(token_id(name), projector_func=access.project_token)
     except AggregateNotFoundError:
         return None
+    assert isinstance(token, Token)
+    return token
 
 
 def issue_token(ledger: Ledger, origin: Origin, *, name: str, role: Role) -> IssuedToken:

@@ -8,6 +8,7 @@ import msgspec
 
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.leaf import StoredRow
+from infrastructure.tamper.reads import select_all
 
 if TYPE_CHECKING:
     from infrastructure.ledger import Ledger
@@ -21,22 +22,22 @@ class EventTable(msgspec.Struct, frozen=True):
 
     def rows(self, tx: Tx, after: int, up_to: int) -> list[StoredRow]:
         """Stored rows with ``after < position <= up_to``, in position order."""
-        tx.execute(
+        return select_all(
+            tx,
             f"SELECT {self.position}, originator_id, originator_version, topic, state "
             f"FROM {self.name} WHERE {self.position} > ? AND {self.position} <= ? "
             f"ORDER BY {self.position}",
             (after, up_to),
         )
-        return tx.cursor.fetchall()  # type: ignore[no-any-return]  # tuples, bytes state
 
     def rows_of(self, tx: Tx, aggregate_id: str, up_to: int) -> list[StoredRow]:
-        tx.execute(
+        return select_all(
+            tx,
             f"SELECT {self.position}, originator_id, originator_version, topic, state "
             f"FROM {self.name} WHERE originator_id = ? AND {self.position} <= ? "
             f"ORDER BY {self.position}",
             (aggregate_id, up_to),
         )
-        return tx.cursor.fetchall()  # type: ignore[no-any-return]
 
     def last_position(self, tx: Tx) -> int:
         return int(tx.scalar(f"SELECT COALESCE(MAX({self.position}), 0) FROM {self.name}"))

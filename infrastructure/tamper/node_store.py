@@ -14,6 +14,7 @@ import psycopg
 from infrastructure.merkle import NodeCoordinate, StoredNode
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.errors import MerkleLogDamaged
+from infrastructure.tamper.reads import select_all
 
 NODES_TABLE = "merkle_nodes"
 _BATCH = 256  # SQLite parses an OR chain as a tree no deeper than 1,000
@@ -32,10 +33,19 @@ def create_node_table(tx: Tx) -> None:
 def fetch_nodes(tx: Tx, coordinates: Iterable[NodeCoordinate]) -> dict[NodeCoordinate, bytes]:
     """The stored hashes at ``coordinates`` (absent ones are simply missing).
 
-    One query for anything up to ``_BATCH`` coordinates, which covers every proof.
+    One query on PostgreSQL; on SQLite one per ``_BATCH`` coordinates, which covers any proof.
     """
     wanted = sorted(set(coordinates))
     found: dict[NodeCoordinate, bytes] = {}
+    if tx.dialect == "postgresql" and wanted:
+        # One fixed statement (prepared once) that the planner joins on the primary key.
+        rows = select_all(
+            tx,
+            f"SELECT n.level, n.idx, n.hash FROM unnest(?::bigint[], ?::bigint[]) "
+            f"AS w(level, idx) JOIN {tx.table(NODES_TABLE)} n USING (level, idx)",
+            ([level for level, _ in wanted], [index for _, index in wanted]),
+        )
+        return {(row[0], row[1]): row[2] for row in rows}
     for first in range(0, len(wanted), _BATCH):
         batch = wanted[first : first + _BATCH]
         condition = " OR ".join(["(level = ? AND idx = ?)"] * len(batch))
@@ -64,13 +74,13 @@ def insert_nodes(tx: Tx, nodes: Sequence[StoredNode]) -> None:
 
 def level_range(tx: Tx, level: int, start: int, end: int) -> list[bytes]:
     """Stored hashes of ``(level, start) .. (level, end - 1)`` in index order."""
-    tx.execute(
+    rows = select_all(
+        tx,
         f"SELECT hash FROM {tx.table(NODES_TABLE)} "
         "WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
         (level, start, end),
     )
-    # Both drivers hand BLOB / BYTEA back as bytes: no per-row conversion on this hot path.
-    return [row[0] for row in tx.cursor.fetchall()]
+    return [row[0] for row in rows]
 
 
 def indexed_level_range(tx: Tx, level: int, start: int, end: int) -> dict[int, bytes]:

@@ -44,7 +44,7 @@ def test_paging_through_the_seeded_ledger_yields_every_position_once_in_order(
 
 
 def test_each_item_carries_envelope_and_data(
-    seeded: Ledger, client: TestClient, auditor: dict[str, str]
+    client: TestClient, admin: dict[str, str], auditor: dict[str, str]
 ) -> None:
     item = client.get("/events?after=1&limit=1", headers=auditor).json()["events"][0]
     assert item["position"] == 2
@@ -56,16 +56,14 @@ def test_each_item_carries_envelope_and_data(
 
 
 def test_after_the_last_position_the_page_is_empty_and_final(
-    seeded: Ledger, client: TestClient, auditor: dict[str, str]
+    ledger: Ledger, client: TestClient, auditor: dict[str, str]
 ) -> None:
-    response = client.get(f"/events?after={seeded.last_position()}", headers=auditor)
+    response = client.get(f"/events?after={ledger.last_position()}", headers=auditor)
     assert response.json() == {"events": [], "next": None}
     assert "link" not in response.headers
 
 
-def test_a_page_holds_at_most_1000_events(
-    seeded: Ledger, client: TestClient, auditor: dict[str, str]
-) -> None:
+def test_a_page_holds_at_most_1000_events(client: TestClient, auditor: dict[str, str]) -> None:
     assert client.get("/events?limit=1000", headers=auditor).status_code == 200
     assert client.get("/events?limit=1001", headers=auditor).status_code == 422
 

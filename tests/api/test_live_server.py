@@ -139,9 +139,12 @@ def test_a_stale_if_match_is_a_412_and_appends_nothing(
 
 
 def test_errors_are_problems_over_the_wire(server: LiveServer, tokens: Tokens) -> None:
+    labelled(server, tokens)
     json_body = {**tokens.admin, "Content-Type": "application/json"}
+    grant = "/clusters/aerospace-valley/label-grants"
     with server.client() as http:
         answers = {
+            409: http.post(grant, json=GRANT_5, headers=tokens.admin),
             404: http.get("/nowhere"),
             405: http.delete("/healthz"),
             413: http.post("/stages", content=b"x" * (2 << 20), headers=json_body),
