@@ -22,7 +22,7 @@ from bench.docs import update_docs
 from bench.profiling import profile_paths
 from bench.report import Results, markdown_table, save
 from bench.stores import postgres_reachable
-from bench.suite import run_store
+from bench.suite import GROUPS, run_store
 
 SMOKE = Settings(
     events=3_000,
@@ -54,16 +54,25 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--http-seconds", type=float, default=10.0)
     parser.add_argument("--baseline-events", type=int, default=200_000)
     parser.add_argument("--workdir", type=Path, help="Keep databases and logs here.")
+    parser.add_argument(
+        "--only", default="", metavar="GROUPS",
+        help=f"Comma-separated row groups among {', '.join(GROUPS)} (the import always runs).",
+    )
     return parser.parse_args(argv)
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
     if args.smoke:
         return SMOKE
+    only = [group for group in args.only.split(",") if group]
+    unknown = sorted(set(only) - set(GROUPS))
+    if unknown:
+        sys.exit(f"python -m bench: unknown row group(s) {', '.join(unknown)}")
     return Settings(
         events=args.events,
         baseline_events=args.baseline_events,
         http_seconds=args.http_seconds,
+        only=only,
     )
 
 

@@ -32,6 +32,11 @@ class Settings(msgspec.Struct, kw_only=True):
     command_clients: int = 16
     read_clients: int = 32
     seed: int = 2005
+    only: list[str] = []
+    """Row groups to measure (empty: all); the ledger is always imported."""
+
+    def wants(self, group: str) -> bool:
+        return not self.only or group in self.only
 
 
 class Context:

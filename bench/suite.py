@@ -10,17 +10,18 @@ from bench.context import Context, Settings
 from bench.report import Row
 from bench.stores import space
 
-# Module, row key and what it measures (for the "not measured" row when it cannot run).
+# Module, row group (``--only``) and what it measures (for a "not measured" row).
 MEASURES = (
     ("bulk_import", "import", "bulk import through the domain"),
     ("load_cluster", "load-cluster", "load one cluster with 1,000 events"),
-    ("proofs", "proof-inclusion", "inclusion and consistency proofs"),
+    ("proofs", "proofs", "inclusion and consistency proofs"),
     ("rebuild", "rebuild", "rebuild every projection"),
     ("verify", "verify", "full verification (leaves + tree)"),
     ("memory_peak", "memory", "peak memory of rebuild and verify"),
     ("http_reads", "reads", "GET /clusters/{slug}, 32 clients"),
     ("http_commands", "commands", "single commands over HTTP, 16 clients"),
 )
+GROUPS = tuple(group for _, group, _ in MEASURES)
 
 
 class StoreRun:
@@ -35,6 +36,8 @@ def run_store(kind: str, settings: Settings, workdir: Path, log: object = print)
         ctx = Context(kind, where, workdir, settings)
         try:
             for module, key, what in MEASURES:
+                if module != "bulk_import" and not settings.wants(key):
+                    continue
                 log(f"[{ctx.store}] {what} …")  # type: ignore[operator]
                 measured = _measure(ctx, module, key, what)
                 rows += measured

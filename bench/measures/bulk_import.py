@@ -44,6 +44,8 @@ def measure(ctx: Context) -> list[Row]:
         ledger.close()
         raise
     ctx.ledger = ledger
+    if not any(s.wants(group) for group in ("import", "load-cluster", "rebuild")):
+        return []  # --only rows that need nothing but the ledger
     domain_only = _domain_only_rate(min(s.events, s.baseline_events), s.seed)
 
     library = ctx.library = Library(env=ctx.space.library_env("library"))
@@ -69,6 +71,8 @@ def measure(ctx: Context) -> list[Row]:
         "raw_events": raw_events,
         "raw_seconds": raw_seconds,
     }
+    if not s.wants("import"):
+        return []
     return [
         ctx.row(
             key="import",
