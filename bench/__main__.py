@@ -25,10 +25,10 @@ from bench.stores import postgres_reachable
 from bench.suite import GROUPS, run_store
 
 SMOKE = Settings(
-    events=3_000,
+    events=2_000,
     smoke=True,
     batch_size=1_000,
-    baseline_events=3_000,
+    baseline_events=2_000,
     deep_events=200,
     repeats=3,
     proofs=10,

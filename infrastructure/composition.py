@@ -9,7 +9,7 @@ import psycopg
 from infrastructure.access import AccessHook
 from infrastructure.ledger import Ledger
 from infrastructure.projections import ProjectionHook, catch_up_projections
-from infrastructure.settings import StoreSettings, StoreSettingError, store_settings
+from infrastructure.settings import StoreSettingError, StoreSettings, store_settings
 from infrastructure.store.hooks import AppendHook
 from infrastructure.tamper.merkle_log import merkle_log_hook
 

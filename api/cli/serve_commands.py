@@ -14,9 +14,15 @@ from api.cli.common import db_option, fail, ledger_at, reports_errors
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
 )
+@click.option(
+    "--group-commit/--no-group-commit",
+    default=True,
+    show_default=True,
+    help="Let concurrent writes share one transaction (each still succeeds or fails alone).",
+)
 @db_option
 @reports_errors
-def serve(host: str, port: int, db: str | None) -> None:
+def serve(host: str, port: int, group_commit: bool, db: str | None) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     # Imported here so that every other command starts without the web stack.
     import uvicorn
@@ -24,6 +30,8 @@ def serve(host: str, port: int, db: str | None) -> None:
     from api.http.app import create_app
 
     with ledger_at(db) as ledger:
+        if group_commit:
+            ledger.store.enable_group_commit()
         listener = listen(host, port)
         bound_port = listener.getsockname()[1]
         click.echo(

@@ -20,6 +20,7 @@ from api.http.preconditions import IfMatch, etag
 from api.http.problems import IDEMPOTENCY_KEY_REUSED, INVALID_BODY, FieldError, HttpProblem
 from domain.errors import LedgerError
 from infrastructure.access.idempotency import (
+    CREATED,
     OPTION,
     IdempotencyClaim,
     StoredResponse,
@@ -70,7 +71,8 @@ def perform(
         if stored is None:
             raise
         return _replay(stored, fingerprint)
-    return _answer(msgspec.json.encode(write_result(receipt.events)), replayed=False)
+    result = write_result(receipt.events)
+    return _answer(msgspec.json.encode(result), result, replayed=False)
 
 
 def fingerprint_of(method: str, path: str, body: msgspec.Struct) -> str:
@@ -98,11 +100,13 @@ def _replay(stored: StoredResponse, fingerprint: str) -> Response:
     if stored.fingerprint != fingerprint:
         msg = "this Idempotency-Key was already used for a different request"
         raise HttpProblem(IDEMPOTENCY_KEY_REUSED, msg)
-    return _answer(stored.body, replayed=True, status=stored.status)
+    result = msgspec.json.decode(stored.body, type=WriteResult)
+    return _answer(stored.body, result, replayed=True, status=stored.status)
 
 
-def _answer(body: bytes, *, replayed: bool, status: int = 201) -> Response:
-    result = msgspec.json.decode(body, type=WriteResult)
+def _answer(
+    body: bytes, result: WriteResult, *, replayed: bool, status: int = CREATED
+) -> Response:
     headers = {"ETag": etag(result.version), "Location": location(result.aggregate_id)}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -112,7 +116,6 @@ def _answer(body: bytes, *, replayed: bool, status: int = 201) -> Response:
 def location(aggregate_id: str) -> str:
     kind, _, name = aggregate_id.partition(":")
     return f"/{kind}s/{name}"
-
 
 
 def corrected_event_id(event_id: str, aggregate_id: str) -> str:

@@ -34,7 +34,7 @@ PACA = "Provence-Alpes-Côte d'Azur"
 PDL = "Pays de la Loire"
 
 
-def _r(  # noqa: PLR0913, PLR0917 - one row of the slug table
+def _r(
     slug: str,
     name: str,
     on: date,

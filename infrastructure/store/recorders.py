@@ -57,6 +57,7 @@ class LedgerRecorder:
 
     def _write_batch(self, batch: list[PendingAppend]) -> None:
         done: list[tuple[PendingAppend, list[int]]] = []
+        failed: list[tuple[PendingAppend, Exception]] = []
         with self.write_transaction() as tx:
             self._lock_for_append(tx)
             for pending in batch:
@@ -66,12 +67,16 @@ class LedgerRecorder:
                 except Exception as error:
                     tx.execute("ROLLBACK TO SAVEPOINT ledger_append")
                     tx.execute("RELEASE SAVEPOINT ledger_append")
-                    pending.result.set_exception(self._translate(error))
+                    failed.append((pending, self._translate(error)))
                     continue
                 tx.execute("RELEASE SAVEPOINT ledger_append")
                 done.append((pending, positions))
+        # Answer only once the batch is committed: a caller that lost a race to
+        # another append of the same batch must be able to read the winner.
         for pending, positions in done:
             pending.result.set_result(positions)
+        for pending, error in failed:
+            pending.result.set_exception(error)
 
     def _translate(self, error: Exception) -> Exception:
         if isinstance(error, sqlite3.IntegrityError | psycopg.errors.IntegrityError):
