@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import msgspec
 import psycopg
 import pytest
 
 from infrastructure.composition import open_ledger
+from infrastructure.history.seeding import SeedReport, seed_history
 from infrastructure.ledger import Ledger
 
 POSTGRES_URL = os.environ.get(
@@ -26,9 +30,9 @@ def postgres_admin_connection() -> psycopg.Connection:
         pytest.skip(f"PostgreSQL unreachable (set CI=1 to make this fail): {error}")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty schema on the real server, dropped after the test."""
+@contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """The URL of a fresh, empty schema on the real server, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with postgres_admin_connection() as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -39,7 +43,45 @@ def postgres_url() -> Iterator[str]:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@contextmanager
+def fresh_store(kind: str, folder: Path) -> Iterator[str]:
+    """An empty ledger's URL on the given store: a file in ``folder``, or a new schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder}/ledger.db"
+        return
+    with fresh_postgres_schema() as url:
+        yield url
+
+
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_schema() as url:
+        yield url
+
+
+class Seeded(msgspec.Struct, frozen=True):
+    url: str
+    ledger: Ledger
+    report: SeedReport
+
+
+@pytest.fixture(scope="module", params=STORES)
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    """The sourced history, seeded once per test module on each store."""
+    with fresh_store(request.param, tmp_path_factory.mktemp("seed")) as url:
+        ledger = open_ledger(url)
+        try:
+            yield Seeded(url, ledger, seed_history(ledger))
+        finally:
+            ledger.close()
+
+
+@pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
     """A database URL for an empty ledger, once per store."""
     if request.param == "sqlite":

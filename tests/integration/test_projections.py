@@ -4,8 +4,6 @@ equal to a rebuild, and answering the auditors' questions about the seeded histo
 from __future__ import annotations
 
 import itertools
-import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,7 +17,6 @@ from api.cli.main import cli
 from domain.errors import LedgerError, ProjectionBehind, ProjectionFailed
 from domain.values import Criterion, MemberCounts, ReportedCount
 from infrastructure.composition import open_ledger
-from infrastructure.history.seeding import seed_history
 from infrastructure.ledger import Ledger
 from infrastructure.projections import (
     ProjectionHook,
@@ -40,7 +37,7 @@ from infrastructure.projections.tables import (
 from infrastructure.settings import store_settings
 from infrastructure.store.hooks import AppendedEvent
 from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
-from tests.conftest import POSTGRES_URL, postgres_admin_connection
+from tests.conftest import Seeded
 
 TABLES = {
     CLUSTER_STATES: "cluster_id",
@@ -386,38 +383,6 @@ ONE_YEAR_STAGE_4 = {
 }
 
 
-class Seeded(msgspec.Struct, frozen=True):
-    url: str
-    ledger: Ledger
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def seeded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Seeded]:
-    """The sourced history, seeded once per module on each store."""
-    if request.param == "sqlite":
-        yield from _seeded(f"sqlite:///{tmp_path_factory.mktemp('seed')}/ledger.db")
-        return
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with postgres_admin_connection() as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield from _seeded(f"{POSTGRES_URL}?schema={schema}")
-    finally:
-        with postgres_admin_connection() as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-def _seeded(url: str) -> Iterator[Seeded]:
-    ledger = open_ledger(url)
-    try:
-        seed_history(ledger)
-        yield Seeded(url, ledger)
-    finally:
-        ledger.close()
 
 
 def test_stage_4_shows_56_reported_at_opening_and_8_conditional_labels(seeded: Seeded) -> None:

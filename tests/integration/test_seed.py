@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import date
 
-import msgspec
-import pytest
 from click.testing import CliRunner
 
 from api.cli.main import cli
 from domain.events import LabelGranted, LedgerEvent, StageOpened
-from infrastructure.composition import open_ledger
 from infrastructure.history.facts import FACTS
-from infrastructure.history.seeding import SEED_ACTOR, SeedReport, seed_history
+from infrastructure.history.seeding import SEED_ACTOR, seed_history
 from infrastructure.ledger import Ledger
-from tests.conftest import POSTGRES_URL, postgres_admin_connection
+from tests.conftest import Seeded
 
 ONE_YEAR_STAGE_4 = {
     "elastopole",
@@ -44,40 +39,6 @@ PHASE_V_2023 = {
 INFERRED_PHASE_V = {
     "biovalley-france", "alpha-rlh", "finance-innovation", "nextmove", "s2e2", "hippolia",
 }
-
-
-class Seeded(msgspec.Struct, frozen=True):
-    url: str
-    ledger: Ledger
-    report: SeedReport
-
-
-def seed_store(url: str) -> Iterator[Seeded]:
-    ledger = open_ledger(url)
-    try:
-        yield Seeded(url, ledger, seed_history(ledger))
-    finally:
-        ledger.close()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def seeded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Seeded]:
-    """The history seeded once per module on each store (its own file, or its own schema)."""
-    if request.param == "sqlite":
-        yield from seed_store(f"sqlite:///{tmp_path_factory.mktemp('seed')}/ledger.db")
-        return
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with postgres_admin_connection() as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield from seed_store(f"{POSTGRES_URL}?schema={schema}")
-    finally:
-        with postgres_admin_connection() as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def granted(ledger: Ledger, stage: int) -> dict[str, LabelGranted]:
