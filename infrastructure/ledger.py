@@ -36,6 +36,7 @@ from domain.values import (
     event_id,
     stage_id,
 )
+from infrastructure.aggregate_cache import AggregateCache
 from infrastructure.mapper import MsgspecMapper
 from infrastructure.settings import StoreSettings
 from infrastructure.store.hooks import AppendHook
@@ -81,6 +82,7 @@ class Ledger(Application[str]):
 
     def __init__(self, settings: StoreSettings, hooks: Iterable[AppendHook] = ()) -> None:
         self.settings = settings
+        self.aggregate_cache: AggregateCache[Any] = AggregateCache()
         super().__init__(env=settings.env)
         for hook in hooks:
             self.store.add_hook(hook)
@@ -110,7 +112,7 @@ class Ledger(Application[str]):
 
     # --- loading ------------------------------------------------------------
 
-    def aggregate_events(self, aggregate_id: str) -> list[LedgerEvent]:
+    def aggregate_events(self, aggregate_id: str, after_version: int = 0) -> list[LedgerEvent]:
         """An aggregate's events in version order, decoded straight from the rows.
 
         The library's ``repository.get`` builds a ``StoredEvent`` per row first; reading
@@ -119,12 +121,25 @@ class Ledger(Application[str]):
         with self.read() as tx:
             tx.execute(
                 f"SELECT topic, state FROM {self.store.events_table(tx)} "
-                "WHERE originator_id = ? ORDER BY originator_version",
-                (aggregate_id,),
+                "WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version",
+                (aggregate_id, after_version),
             )
             rows = tx.fetchall()
         decode = self.ledger_mapper.decode_state
         return [decode(topic, bytes(state)) for topic, state in rows]
+
+    def _load(
+        self,
+        aggregate_id: str,
+        project: Callable[[Any, Iterable[LedgerEvent]], Any],
+    ) -> Any:
+        """The aggregate's current state: the cached one fast-forwarded, else a full replay."""
+        cached = self.aggregate_cache.get(aggregate_id)
+        after = 0 if cached is None else cached.version
+        state = project(cached, self.aggregate_events(aggregate_id, after))
+        if state is not None and state is not cached:
+            self.aggregate_cache.put(aggregate_id, state, state.version)
+        return state
 
     @property
     def ledger_mapper(self) -> MsgspecMapper:
@@ -133,7 +148,8 @@ class Ledger(Application[str]):
         return mapper
 
     def find_cluster(self, slug: str) -> Cluster | None:
-        return project_cluster(None, self.aggregate_events(cluster_id(slug)))
+        cluster: Cluster | None = self._load(cluster_id(slug), project_cluster)
+        return cluster
 
     def get_cluster(self, slug: str) -> Cluster:
         cluster = self.find_cluster(slug)
@@ -143,7 +159,8 @@ class Ledger(Application[str]):
         return cluster
 
     def find_stage(self, number: int) -> Stage | None:
-        return project_stage(None, self.aggregate_events(stage_id(number)))
+        stage: Stage | None = self._load(stage_id(number), project_stage)
+        return stage
 
     def get_stage(self, number: int) -> Stage:
         stage = self.find_stage(number)

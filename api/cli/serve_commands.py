@@ -20,9 +20,15 @@ from api.cli.common import db_option, fail, ledger_at, reports_errors
     show_default=True,
     help="Let concurrent writes share one transaction (each still succeeds or fails alone).",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log every request line (paths and statuses; never headers or tokens).",
+)
 @db_option
 @reports_errors
-def serve(host: str, port: int, group_commit: bool, db: str | None) -> None:
+def serve(host: str, port: int, group_commit: bool, access_log: bool, db: str | None) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     # Imported here so that every other command starts without the web stack.
     import uvicorn
@@ -40,7 +46,12 @@ def serve(host: str, port: int, group_commit: bool, db: str | None) -> None:
             err=True,
         )
         server = uvicorn.Server(
-            uvicorn.Config(create_app(ledger), log_level="info", timeout_graceful_shutdown=5)
+            uvicorn.Config(
+                create_app(ledger),
+                log_level="info",
+                access_log=access_log,
+                timeout_graceful_shutdown=5,
+            )
         )
         server.run(sockets=[listener])
 
@@ -48,9 +59,7 @@ def serve(host: str, port: int, group_commit: bool, db: str | None) -> None:
 def listen(host: str, port: int) -> socket.socket:
     """Binds before serving, so that a taken port is one line, not a traceback."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM
-        )[0]
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         listener = socket.socket(family, kind, proto)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(address)

@@ -38,7 +38,7 @@ class LiveServer:
         self.log = log
         with log.open("ab") as sink:
             self.process = subprocess.Popen(
-                [EXECUTABLE, "serve", "--port", str(self.port), "--db", store_url],
+                [EXECUTABLE, "serve", "--access-log", "--port", str(self.port), "--db", store_url],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )
