@@ -47,7 +47,10 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
         return self.closed_on is None
 
     def criterion(self, code: str) -> Criterion | None:
-        return next((c for c in self.criteria if c.code == code), None)
+        for criterion in self.criteria:
+            if criterion.code == code:
+                return criterion
+        return None
 
     def covers(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on

@@ -161,8 +161,7 @@ class ReadModelRun:
             raise
 
     def flush(self) -> None:
-        for cluster_id, before, after in self.clusters.changed():
-            self._write_cluster(cluster_id, before, after)
+        self._write_clusters(list(self.clusters.changed()))
         for stage_id, _, stage in self.stages.changed():
             self.tx.execute(
                 f"INSERT INTO {self.tx.table(STAGE_STATES)} (stage_id, number, state) "
@@ -224,28 +223,36 @@ class ReadModelRun:
         self.clusters.load(self.tx, (i for i in ids if i.startswith("cluster:")))
         self.stages.load(self.tx, (i for i in ids if i.startswith("stage:")))
 
-    def _write_cluster(
-        self, cluster_id: str, before: ClusterRecord | None, after: ClusterRecord
+    def _write_clusters(
+        self, changed: list[tuple[str, ClusterRecord | None, ClusterRecord]]
     ) -> None:
+        """One statement per table for the whole batch, not one per cluster."""
+        if not changed:
+            return
         tx = self.tx
-        tx.execute(
+        tx.executemany(
             f"INSERT INTO {tx.table(CLUSTER_STATES)} (cluster_id, slug, state) VALUES (?, ?, ?) "
             "ON CONFLICT (cluster_id) DO UPDATE SET state = excluded.state",
-            (cluster_id, after.slug, encode_record(after)),
+            [(cluster_id, after.slug, encode_record(after)) for cluster_id, _, after in changed],
         )
-        old = set() if before is None else facets(before)
-        new = facets(after)
-        if old - new:
+        removed: list[tuple[str, str, str]] = []
+        added: list[tuple[str, str, str]] = []
+        for cluster_id, before, after in changed:
+            old = set() if before is None else facets(before)
+            new = facets(after)
+            removed.extend((f, v, cluster_id) for f, v in sorted(old - new))
+            added.extend((f, v, cluster_id) for f, v in sorted(new - old))
+        if removed:
             tx.executemany(
                 f"DELETE FROM {tx.table(CLUSTER_FACETS)} "
                 "WHERE facet = ? AND value = ? AND cluster_id = ?",
-                [(facet, value, cluster_id) for facet, value in sorted(old - new)],
+                removed,
             )
-        if new - old:
+        if added:
             tx.executemany(
                 f"INSERT INTO {tx.table(CLUSTER_FACETS)} (facet, value, cluster_id) "
                 "VALUES (?, ?, ?)",
-                [(facet, value, cluster_id) for facet, value in sorted(new - old)],
+                added,
             )
 
 
