@@ -117,8 +117,14 @@ def verdict(row: Row) -> str:
         return "—"
     if met:
         return "yes"
+    parts = []
     reached = row.reached
-    return f"no ({reached:.0%} of target)" if reached is not None else "no"
+    if reached is not None:
+        parts.append(f"{reached:.0%} of target")
+    ratio = row.ratio
+    if row.ratio_goal is not None and ratio is not None and ratio < row.ratio_goal:
+        parts.append(f"{ratio:.2f}× of ≥ {row.ratio_goal:g}×")
+    return f"no ({'; '.join(parts)})" if parts else "no"
 
 
 def markdown_table(rows: Sequence[Row]) -> str:

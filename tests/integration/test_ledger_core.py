@@ -324,3 +324,25 @@ def test_reloading_a_cluster_gives_the_state_its_events_fold_to(labelled: Ledger
     )
     events = [p.event for p in labelled.positioned_events(cluster_id("aerospace-valley"))]
     assert project_cluster(None, events) == labelled.get_cluster("aerospace-valley")
+
+
+def test_several_processes_can_open_a_new_ledger_at_once(store_url: str) -> None:
+    """Opening creates the tables; concurrent first opens must not trip over each other."""
+    errors: list[Exception] = []
+    opened: list[Ledger] = []
+
+    def open_one() -> None:
+        try:
+            opened.append(open_ledger(store_url))
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for ledger in opened:
+        ledger.close()
+    assert errors == []
+    assert len(opened) == 4
