@@ -19,8 +19,11 @@ from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
 from infrastructure.ledger import Ledger
 
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency
+# in its thread pool, a hop that costs more than the work itself.
 
-def get_ledger(request: Request) -> Ledger:
+
+async def get_ledger(request: Request) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
 
@@ -75,7 +78,7 @@ def admin_write(
 AdminWrite = Annotated[WriteRequest, Depends(admin_write)]
 
 
-def known_slug(slug: str) -> str:
+async def known_slug(slug: str) -> str:
     """A slug that can name a cluster; any other is simply not found (no store access)."""
     if not SLUG_PATTERN.match(slug) or len(slug) > 64:
         msg = f"no cluster {slug!r} in the ledger"
@@ -83,11 +86,15 @@ def known_slug(slug: str) -> str:
     return slug
 
 
-def known_stage(number: int) -> int:
+def check_stage_number(number: int) -> int:
     if not 1 <= number <= 999:
         msg = f"no stage {number} in the ledger"
         raise StageNotFound(msg)
     return number
+
+
+async def known_stage(number: int) -> int:
+    return check_stage_number(number)
 
 
 SlugPath = Annotated[str, Depends(known_slug)]

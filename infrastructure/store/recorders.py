@@ -142,9 +142,16 @@ class LedgerRecorder:
 
 
 class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
+    # The library's pool keeps 5 connections and closes any extra one after use; a
+    # server with dozens of worker threads then opens a file connection per request.
+    POOL_SIZE = 48
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.hooks = []
+        pool = self.datastore.pool
+        pool.pool_size = max(pool.pool_size, self.POOL_SIZE)
+        pool.max_overflow = max(pool.max_overflow, self.POOL_SIZE)
 
     @contextmanager
     def write_transaction(self) -> Iterator[Tx]:

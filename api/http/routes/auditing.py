@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.http.bodies import AggregateHistory
-from api.http.deps import AuditorActor, LedgerDep, SlugPath, known_stage
+from api.http.deps import AuditorActor, LedgerDep, SlugPath, check_stage_number
 from api.http.encoding import json_response
 from api.http.event_items import event_item
 from api.http.openapi import AUDIT_PROBLEMS, responses
@@ -86,7 +86,7 @@ def cluster_status_as_of(
 )
 def stage_compliance(stage: int, ledger: LedgerDep, _auditor: AuditorActor) -> Response:
     """Every grant of the stage checked against the stage's criteria and requirements."""
-    view = queries.compliance(ledger, known_stage(stage))
+    view = queries.compliance(ledger, check_stage_number(stage))
     if view is None:
         msg = f"no stage {stage} in the ledger"
         raise StageNotFound(msg)
