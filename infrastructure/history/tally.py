@@ -7,7 +7,8 @@ from datetime import date
 
 import msgspec
 
-from domain.cluster import Cluster, LabelRecord
+from domain.cluster import Cluster
+from domain.stage_history import held_on
 from infrastructure.ledger import Ledger
 
 
@@ -26,17 +27,6 @@ class Tally(msgspec.Struct, frozen=True, kw_only=True):
             f"stage {self.stage}: {self.in_ledger} labels in the ledger on {day}, "
             f"{self.reported} reported ({self.description})"
         )
-
-
-def held_on(label: LabelRecord, day: date) -> bool:
-    """Whether a label was in force that day (a stage's closing day still counts)."""
-    if label.effective_from > day:
-        return False
-    if label.valid_until is not None and label.valid_until < day:
-        return False
-    if label.ended_on is None or label.ended_on > day:
-        return True
-    return label.ended_on == day and label.state == "expired"
 
 
 def labels_held(clusters: Iterable[Cluster], stage: int, day: date) -> int:
