@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from eventsourcing.application import Application
@@ -34,6 +34,7 @@ from domain.values import (
     check_slug,
     cluster_id,
     event_id,
+    split_event_id,
     stage_id,
 )
 from infrastructure.aggregate_cache import AggregateCache
@@ -42,8 +43,6 @@ from infrastructure.settings import StoreSettings
 from infrastructure.store.hooks import AppendHook
 from infrastructure.store.recorders import LedgerRecorder, StaleReadError
 from infrastructure.store.sql import Tx
-
-T = TypeVar("T")
 
 
 class Origin(msgspec.Struct, frozen=True, kw_only=True):
@@ -193,10 +192,7 @@ class Ledger(Application[str]):
     ) -> list[Positioned]:
         """An aggregate's events with their ledger positions, optionally as known at a position."""
         position_column = "rowid" if self.settings.dialect == "sqlite" else "notification_id"
-        statement = (
-            f"SELECT {position_column}, originator_version, topic, state "
-            f"FROM {{table}} WHERE originator_id = ?"
-        )
+        statement = f"SELECT {position_column}, topic, state FROM {{table}} WHERE originator_id = ?"
         params: list[Any] = [aggregate_id]
         if up_to_position is not None:
             statement += f" AND {position_column} <= ?"
@@ -205,11 +201,13 @@ class Ledger(Application[str]):
         with self.read() as tx:
             tx.execute(statement.format(table=self.store.events_table(tx)), params)
             rows = tx.fetchall()
-        decode = self.mapper.to_domain_event  # type: ignore[attr-defined]
-        return [Positioned(row[0], decode(_stored(aggregate_id, row))) for row in rows]
+        decode = self.ledger_mapper.decode_state
+        return [
+            Positioned(position, decode(topic, bytes(state))) for position, topic, state in rows
+        ]
 
     def last_position(self) -> int:
-        return int(self.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+        return int(self.recorder.max_notification_id() or 0)
 
     # --- appending ----------------------------------------------------------
 
@@ -586,8 +584,6 @@ class Ledger(Application[str]):
         **options: Any,
     ) -> Receipt:
         """Retracts or amends an earlier event by a new correcting event."""
-        from domain.values import split_event_id
-
         aggregate_id, version = split_event_id(target_event_id)
         p = self.provenance(origin)
         on = effective_on or p.recorded_at.date()
@@ -646,16 +642,4 @@ def version_mismatch(aggregate_id: str, expected: int, current: int) -> VersionM
     return VersionMismatch(msg)
 
 
-def _stored(aggregate_id: str, row: tuple[Any, ...]) -> Any:
-    from eventsourcing.persistence import StoredEvent
-
-    return StoredEvent(
-        originator_id=aggregate_id, originator_version=row[1], topic=row[2], state=bytes(row[3])
-    )
-
-
-def open_ledger(settings: StoreSettings, hooks: Iterable[AppendHook] = ()) -> Ledger:
-    return Ledger(settings, hooks)
-
-
-__all__ = ["Ledger", "Origin", "Receipt", "RecordedEvent", "Tx", "open_ledger"]
+__all__ = ["Ledger", "Origin", "Receipt", "RecordedEvent", "Tx"]
