@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import msgspec
@@ -50,10 +50,12 @@ def effective_history(events: Sequence[E]) -> list[E]:
 def amend(target: E, correction: EventCorrected) -> E | None:
     if correction.amended is None:
         return None
-    return msgspec.convert(
-        {**msgspec.to_builtins(target), **correction.amended},
-        type=type(target),
-    )
+    return with_fields(target, correction.amended)
+
+
+def with_fields(target: E, changes: Mapping[str, object]) -> E:
+    """The event with some fields replaced, validated against its schema."""
+    return msgspec.convert({**msgspec.to_builtins(target), **changes}, type=type(target))
 
 
 def check_correction(
@@ -86,18 +88,6 @@ def check_amendment(target: LedgerEvent, amended: dict[str, object]) -> None:
         msg = f"field(s) {', '.join(protected)} record the ledger itself and cannot be amended"
         raise InvalidCorrection(msg)
     try:
-        amend(
-            target,
-            EventCorrected(
-                originator_id=target.originator_id,
-                originator_version=0,
-                timestamp=target.timestamp,
-                actor="",
-                effective_on=target.effective_on,
-                target_version=target.originator_version,
-                reason="",
-                amended=dict(amended),
-            ),
-        )
+        with_fields(target, amended)
     except msgspec.ValidationError as error:
         raise InvalidCorrection(f"amendment is invalid: {error}") from None

@@ -9,7 +9,7 @@ import msgspec
 
 from domain.cluster import Cluster, fold_cluster
 from domain.corrections import effective_history
-from domain.events import ClusterRegistered, EventCorrected, LedgerEvent
+from domain.events import ClusterRegistered, LedgerEvent
 from domain.status import StatusOn, status_on
 
 
@@ -56,12 +56,3 @@ def replay_cluster(known: Sequence[Positioned], as_of: date) -> Replay:
         status=None if cluster is None else status_on(cluster, as_of),
         as_of=as_of,
     )
-
-
-def corrections_of(known: Sequence[Positioned]) -> dict[int, list[EventCorrected]]:
-    """Corrections by the version they correct, so a history can show both."""
-    found: dict[int, list[EventCorrected]] = {}
-    for entry in known:
-        if isinstance(entry.event, EventCorrected):
-            found.setdefault(entry.event.target_version, []).append(entry.event)
-    return found

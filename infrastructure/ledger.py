@@ -40,6 +40,7 @@ from domain.values import (
 from infrastructure.aggregate_cache import AggregateCache
 from infrastructure.mapper import MsgspecMapper
 from infrastructure.settings import StoreSettings
+from infrastructure.store.event_table import events_table
 from infrastructure.store.hooks import AppendHook
 from infrastructure.store.recorders import LedgerRecorder, StaleReadError
 from infrastructure.store.sql import Tx
@@ -191,15 +192,14 @@ class Ledger(Application[str]):
         self, aggregate_id: str, *, up_to_position: int | None = None
     ) -> list[Positioned]:
         """An aggregate's events with their ledger positions, optionally as known at a position."""
-        position_column = "rowid" if self.settings.dialect == "sqlite" else "notification_id"
-        statement = f"SELECT {position_column}, topic, state FROM {{table}} WHERE originator_id = ?"
         params: list[Any] = [aggregate_id]
-        if up_to_position is not None:
-            statement += f" AND {position_column} <= ?"
-            params.append(up_to_position)
-        statement += " ORDER BY originator_version"
         with self.read() as tx:
-            tx.execute(statement.format(table=self.store.events_table(tx)), params)
+            table, position = events_table(tx)
+            statement = f"SELECT {position}, topic, state FROM {table} WHERE originator_id = ?"
+            if up_to_position is not None:
+                statement += f" AND {position} <= ?"
+                params.append(up_to_position)
+            tx.execute(statement + " ORDER BY originator_version", params)
             rows = tx.fetchall()
         decode = self.ledger_mapper.decode_state
         return [

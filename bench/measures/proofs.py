@@ -86,7 +86,7 @@ def _pymerkle_tree(ledger: Ledger, size: int) -> Any:
     """pymerkle fed the ledger's canonical leaf data (it adds the RFC 9162 0x00 prefix)."""
     tree = pymerkle.InmemoryTree(algorithm="sha256")
     with ledger.read() as tx:
-        events = event_table(ledger, tx)
+        events = event_table(tx)
         for start in range(0, size, PAGE):
             for row in events.rows(tx, start, min(size, start + PAGE)):
                 tree.append_entry(leaf_data(row[0], row[1], row[2], row[3], bytes(row[4])))

@@ -44,7 +44,7 @@ def _hashlib(ledger: Ledger) -> tuple[int, float, bytes]:
 
 
 def _pages(ledger: Ledger, tx: Any) -> Iterator[list[tuple[Any, ...]]]:
-    events = event_table(ledger, tx)
+    events = event_table(tx)
     size = events.last_position(tx)
     for start in range(0, size, PAGE):
         yield events.rows(tx, start, min(size, start + PAGE))

@@ -9,7 +9,10 @@ once, in order, or the transaction fails.
 from __future__ import annotations
 
 from domain.errors import ProjectionBehind
+from infrastructure.store.event_table import events_table
 from infrastructure.store.sql import Tx
+
+__all__ = ["events_table"]
 
 PROJECTION = "read_models"
 TRACKING = "projection_tracking"
@@ -18,18 +21,6 @@ CLUSTER_FACETS = "cluster_facets"
 CLUSTER_REVIEWS = "cluster_reviews"
 STAGE_STATES = "stage_states"
 READ_MODEL_TABLES = (CLUSTER_STATES, CLUSTER_FACETS, CLUSTER_REVIEWS, STAGE_STATES)
-
-# The events tables of infrastructure/store/recorders.py, named by the library.
-EVENTS_TABLES = {
-    "sqlite": ("stored_events", "rowid"),
-    "postgresql": ("ledger_events", "notification_id"),
-}
-
-
-def events_table(tx: Tx) -> tuple[str, str]:
-    """The events table and its position column."""
-    name, position = EVENTS_TABLES[tx.dialect]
-    return tx.table(name), position
 
 
 def create_tables(tx: Tx) -> None:

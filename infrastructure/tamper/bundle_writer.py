@@ -40,7 +40,7 @@ def build_bundle(ledger: Ledger, slug: str, *, signer: SigningKey | None = None)
         make_checkpoint(ledger, signer)
     with ledger.read() as tx:
         latest = require_latest(tx)
-        events = event_table(ledger, tx)
+        events = event_table(tx)
         rows = events.rows_of(tx, cluster_id(slug), events.last_position(tx))
         covered = [row for row in rows if row[0] <= latest.tree_size]
         size = latest.tree_size

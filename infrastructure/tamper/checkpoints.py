@@ -213,7 +213,7 @@ def _stored(row: Sequence[Any]) -> StoredCheckpoint:
 def make_checkpoint(ledger: Ledger, key: SigningKey) -> CheckpointInfo:
     """Signs and stores a checkpoint of the ledger's current tree."""
     with ledger.write() as tx:
-        events = event_table(ledger, tx)
+        events = event_table(tx)
         if tx.dialect == "postgresql":
             # The lock appends take: no event can land between reading the size and signing.
             tx.execute(f"LOCK TABLE {events.name} IN EXCLUSIVE MODE")

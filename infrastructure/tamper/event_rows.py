@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from infrastructure.store.event_table import events_table
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.leaf import StoredRow
 from infrastructure.tamper.reads import select_all
 
 if TYPE_CHECKING:
-    from infrastructure.ledger import Ledger
+    pass
 
 
 class EventTable(msgspec.Struct, frozen=True):
@@ -43,6 +44,5 @@ class EventTable(msgspec.Struct, frozen=True):
         return int(tx.scalar(f"SELECT COALESCE(MAX({self.position}), 0) FROM {self.name}"))
 
 
-def event_table(ledger: Ledger, tx: Tx) -> EventTable:
-    position = "rowid" if tx.dialect == "sqlite" else "notification_id"
-    return EventTable(ledger.store.events_table(tx), position)
+def event_table(tx: Tx) -> EventTable:
+    return EventTable(*events_table(tx))

@@ -107,7 +107,7 @@ def verify_ledger(
         if tx.dialect == "postgresql":
             # One snapshot for the whole run, so concurrent appends cannot skew it.
             tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        events = event_table(ledger, tx)
+        events = event_table(tx)
         run = _Run(tx, events, public_key, since, chunk_bits)
         if jobs > 1 and ledger.settings.env.get("SQLITE_DBNAME") != ":memory:":
             run.workers = (store_access(ledger.settings, events), jobs)
