@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from domain.corrections import effective_history
-from domain.errors import InvalidCommand
+from domain.errors import InvalidCommand, NeedsWholeHistory
 from domain.events import (
     ClusterAbsorbed,
     ClusterDissolved,
@@ -99,7 +99,6 @@ class Cluster(msgspec.Struct, frozen=True, kw_only=True):
     european_labels: tuple[EuropeanLabel, ...] = ()
     reviews: tuple[Review, ...] = ()
     memberships: tuple[Membership, ...] = ()
-    history: tuple[LedgerEvent, ...] = ()
 
     @property
     def is_active(self) -> bool:
@@ -155,31 +154,33 @@ class Draft:
 
 
 def project_cluster(state: Cluster | None, events: Iterable[LedgerEvent]) -> Cluster | None:
-    """Folds recorded events onto a cluster; a correction refolds the corrected history."""
-    history = list(state.history) if state is not None else []
+    """Folds recorded events onto a cluster.
+
+    A correction refolds the corrected history, so a fold that meets one must start
+    from the registration (``state`` None): the state does not carry its events.
+    """
+    history: list[LedgerEvent] = []
     draft = None if state is None else Draft(state)
     for event in events:
         history.append(event)
         if isinstance(event, EventCorrected):
+            if state is not None:
+                raise NeedsWholeHistory(event.originator_id)
             draft = Draft(fold_cluster(effective_history(history)))
         else:
             draft = _evolve_draft(draft, event)
     if draft is None or not history:
         return state
     draft["version"] = history[-1].originator_version
-    draft["history"] = tuple(history)
     return draft.freeze()
 
 
 def apply_cluster_event(state: Cluster | None, event: LedgerEvent) -> Cluster:
-    """Applies one recorded event."""
-    if state is None or isinstance(event, EventCorrected):
-        applied = project_cluster(state, (event,))
-        assert applied is not None
-        return applied
-    draft = _evolve_draft(Draft(state), event)
+    """Applies one recorded event that is not a correction."""
+    if isinstance(event, EventCorrected):
+        raise NeedsWholeHistory(event.originator_id)
+    draft = _evolve_draft(None if state is None else Draft(state), event)
     draft["version"] = event.originator_version
-    draft["history"] = (*state.history, event)
     return draft.freeze()
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from domain.cluster import Cluster, apply_cluster_event
+from domain.cluster import Cluster, project_cluster
 from domain.corrections import check_correction
 from domain.envelope import Envelope, envelope
 from domain.errors import (
@@ -31,6 +32,7 @@ from domain.events import (
     LabelExtended,
     LabelGranted,
     LabelWithdrawn,
+    LedgerEvent,
     MembershipReported,
 )
 from domain.stage import Stage
@@ -311,6 +313,7 @@ def report_membership(
 
 def correct_cluster_event(
     cluster: Cluster,
+    history: Sequence[LedgerEvent],
     p: Provenance,
     *,
     target_version: int,
@@ -318,13 +321,16 @@ def correct_cluster_event(
     amended: dict[str, object] | None,
     effective_on: date,
 ) -> EventCorrected:
-    """A correction; it is rejected when the corrected history would break a rule."""
-    check_correction(cluster.history, target_version, amended)
+    """A correction; it is rejected when the corrected history would break a rule.
+
+    ``history`` is every event of the cluster so far: the state does not carry it.
+    """
+    check_correction(history, target_version, amended)
     correction = EventCorrected(
         **_next(cluster, p, effective_on),
         target_version=target_version,
         reason=reason,
         amended=amended,
     )
-    apply_cluster_event(cluster, correction)
+    project_cluster(None, [*history, correction])
     return correction

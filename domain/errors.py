@@ -154,3 +154,16 @@ class VersionMismatch(ConcurrencyConflict):
 
     code = "version-mismatch"
     title = "Aggregate version does not match"
+
+
+# --- programming errors (a caller broke a contract; never a user's mistake) ----------
+
+
+class NeedsWholeHistory(ValueError):
+    """A correction was folded onto a state: it needs the aggregate's whole history."""
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(
+            f"a correction of {aggregate_id} refolds its whole history: "
+            "fold from the first event, not from a state"
+        )

@@ -119,7 +119,6 @@ def advance_cluster_record(
     milestones += [m for m in map(cluster_milestone, events) if m is not None]
     compact = msgspec.structs.replace(
         cluster,
-        history=(),
         memberships=_latest(cluster.memberships, lambda m: (m.as_of, m.version)),
         reviews=_latest(cluster.reviews, lambda r: (r.reviewed_on, r.version)),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import msgspec
@@ -12,6 +12,7 @@ from domain.envelope import Envelope, envelope
 from domain.errors import (
     DuplicateStage,
     InvalidCommand,
+    NeedsWholeHistory,
     OutsideStagePeriod,
     StageAlreadyClosed,
     StageNotOpen,
@@ -40,7 +41,6 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
     minimum_european_label: EuropeanLevel | None
     reported_counts: tuple[ReportedCount, ...]
     closed_on: date | None = None
-    history: tuple[LedgerEvent, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -60,25 +60,27 @@ class Stage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def project_stage(state: Stage | None, events: Iterable[LedgerEvent]) -> Stage | None:
-    """Folds events onto a stage; a correction refolds the corrected history."""
-    history = list(state.history) if state is not None else []
+    """Folds events onto a stage; a correction refolds the history, so needs all of it."""
+    from_state = state is not None
+    history: list[LedgerEvent] = []
     for event in events:
         history.append(event)
         if isinstance(event, EventCorrected):
+            if from_state:
+                raise NeedsWholeHistory(event.originator_id)
             state = fold_stage(effective_history(history))
         else:
             state = evolve_stage(state, event)
     if state is None or not history:
         return state
-    return msgspec.structs.replace(
-        state, version=history[-1].originator_version, history=tuple(history)
-    )
+    return msgspec.structs.replace(state, version=history[-1].originator_version)
 
 
 def apply_stage_event(state: Stage | None, event: LedgerEvent) -> Stage:
-    applied = project_stage(state, (event,))
-    assert applied is not None
-    return applied
+    """Applies one recorded event that is not a correction."""
+    if isinstance(event, EventCorrected):
+        raise NeedsWholeHistory(event.originator_id)
+    return msgspec.structs.replace(evolve_stage(state, event), version=event.originator_version)
 
 
 def fold_stage(events: Iterable[LedgerEvent]) -> Stage:
@@ -234,6 +236,7 @@ def close_stage(stage: Stage, p: Provenance, *, closed_on: date) -> StageClosed:
 
 def correct_stage_event(
     stage: Stage,
+    history: Sequence[LedgerEvent],
     p: Provenance,
     *,
     target_version: int,
@@ -241,14 +244,15 @@ def correct_stage_event(
     amended: dict[str, object] | None,
     effective_on: date,
 ) -> EventCorrected:
-    check_correction(stage.history, target_version, amended)
+    """A correction of the stage, whose ``history`` is every event it has so far."""
+    check_correction(history, target_version, amended)
     correction = EventCorrected(
         **_envelope(stage, stage.number, p, effective_on),
         target_version=target_version,
         reason=reason,
         amended=amended,
     )
-    apply_stage_event(stage, correction)
+    project_stage(None, [*history, correction])
     return correction
 
 

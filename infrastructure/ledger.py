@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 from eventsourcing.application import Application
@@ -21,7 +23,7 @@ from domain.errors import (
     StageNotFound,
     VersionMismatch,
 )
-from domain.events import LedgerEvent
+from domain.events import EventCorrected, LedgerEvent
 from domain.replay import Positioned
 from domain.stage import Stage, project_stage
 from domain.values import (
@@ -40,6 +42,13 @@ from domain.values import (
 from infrastructure.aggregate_cache import AggregateCache
 from infrastructure.mapper import MsgspecMapper
 from infrastructure.settings import StoreSettings
+from infrastructure.snapshots import (
+    SNAPSHOT_EVERY,
+    SnapshotCodec,
+    create_snapshot_table,
+    read_snapshot,
+    write_snapshot,
+)
 from infrastructure.store.event_table import events_table
 from infrastructure.store.hooks import AppendHook
 from infrastructure.store.recorders import LedgerRecorder, StaleReadError
@@ -75,6 +84,22 @@ class Receipt(msgspec.Struct, frozen=True, kw_only=True):
         return max(e.version for e in self.events if e.aggregate_id == aggregate_id)
 
 
+log = logging.getLogger(__name__)
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class AggregateKind(Generic[S]):
+    """How one kind of aggregate is folded and snapshotted."""
+
+    project: Callable[[S | None, Iterable[LedgerEvent]], S | None]
+    codec: SnapshotCodec[S]
+
+
+CLUSTERS = AggregateKind(project_cluster, SnapshotCodec(Cluster))
+STAGES = AggregateKind(project_stage, SnapshotCodec(Stage))
+
+
 class Ledger(Application[str]):
     """One ledger on one store; every command is one atomic append."""
 
@@ -84,6 +109,8 @@ class Ledger(Application[str]):
         self.settings = settings
         self.aggregate_cache: AggregateCache[Any] = AggregateCache()
         super().__init__(env=settings.env)
+        with self.write() as tx:
+            create_snapshot_table(tx)
         for hook in hooks:
             self.store.add_hook(hook)
 
@@ -113,33 +140,50 @@ class Ledger(Application[str]):
     # --- loading ------------------------------------------------------------
 
     def aggregate_events(self, aggregate_id: str, after_version: int = 0) -> list[LedgerEvent]:
-        """An aggregate's events in version order, decoded straight from the rows.
-
-        The library's ``repository.get`` builds a ``StoredEvent`` per row first; reading
-        topic and state and decoding them with the typed msgspec decoders is ~3x faster.
-        """
+        """An aggregate's events in version order, decoded straight from the rows."""
         with self.read() as tx:
-            tx.execute(
-                f"SELECT topic, state FROM {self.store.events_table(tx)} "
-                "WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version",
-                (aggregate_id, after_version),
-            )
-            rows = tx.fetchall()
+            return self._aggregate_events(tx, aggregate_id, after_version)
+
+    def _aggregate_events(self, tx: Tx, aggregate_id: str, after_version: int) -> list[LedgerEvent]:
+        # The library's ``repository.get`` builds a ``StoredEvent`` per row first; reading
+        # topic and state and decoding them with the typed msgspec decoders is ~3x faster.
+        tx.execute(
+            f"SELECT topic, state FROM {self.store.events_table(tx)} "
+            "WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version",
+            (aggregate_id, after_version),
+        )
+        rows = tx.fetchall()
         decode = self.ledger_mapper.decode_state
         return [decode(topic, bytes(state)) for topic, state in rows]
 
-    def _load(
-        self,
-        aggregate_id: str,
-        project: Callable[[Any, Iterable[LedgerEvent]], Any],
-    ) -> Any:
-        """The aggregate's current state: the cached one fast-forwarded, else a full replay."""
+    def _load(self, aggregate_id: str, kind: AggregateKind[Any]) -> Any:
+        """The aggregate's current state, from the newest cached or snapshotted state.
+
+        The events after that state are always read, so writes by other processes are
+        seen. A correction among them refolds the whole history from the first event.
+        """
         cached = self.aggregate_cache.get(aggregate_id)
-        after = 0 if cached is None else cached.version
-        state = project(cached, self.aggregate_events(aggregate_id, after))
+        with self.read() as tx:
+            base = cached
+            if base is None:
+                snapshot = read_snapshot(tx, aggregate_id, kind.codec)
+                base = None if snapshot is None else snapshot.state
+            events = self._aggregate_events(tx, aggregate_id, 0 if base is None else base.version)
+            if base is not None and any(isinstance(e, EventCorrected) for e in events):
+                base, events = None, self._aggregate_events(tx, aggregate_id, 0)
+        state = kind.project(base, events)
         if state is not None and state is not cached:
             self.aggregate_cache.put(aggregate_id, state, state.version)
+        if state is not None and len(events) >= SNAPSHOT_EVERY:
+            self._take_snapshot(aggregate_id, state, kind.codec)
         return state
+
+    def _take_snapshot(self, aggregate_id: str, state: Any, codec: SnapshotCodec[Any]) -> None:
+        try:
+            with self.write() as tx:
+                write_snapshot(tx, aggregate_id, state.version, state, codec)
+        except Exception:  # a snapshot only saves work later: failing to take one is no error
+            log.warning("could not snapshot %s at version %s", aggregate_id, state.version)
 
     @property
     def ledger_mapper(self) -> MsgspecMapper:
@@ -148,7 +192,7 @@ class Ledger(Application[str]):
         return mapper
 
     def find_cluster(self, slug: str) -> Cluster | None:
-        cluster: Cluster | None = self._load(cluster_id(slug), project_cluster)
+        cluster: Cluster | None = self._load(cluster_id(slug), CLUSTERS)
         return cluster
 
     def get_cluster(self, slug: str) -> Cluster:
@@ -159,7 +203,7 @@ class Ledger(Application[str]):
         return cluster
 
     def find_stage(self, number: int) -> Stage | None:
-        stage: Stage | None = self._load(stage_id(number), project_stage)
+        stage: Stage | None = self._load(stage_id(number), STAGES)
         return stage
 
     def get_stage(self, number: int) -> Stage:
@@ -587,15 +631,34 @@ class Ledger(Application[str]):
         aggregate_id, version = split_event_id(target_event_id)
         p = self.provenance(origin)
         on = effective_on or p.recorded_at.date()
+        # A correction is checked against the whole history, read and folded at once.
+        history = self.aggregate_events(aggregate_id)
         if aggregate_id.startswith("stage:"):
-            stage = self.get_stage(int(aggregate_id.removeprefix("stage:")))
+            stage = project_stage(None, history)
+            if stage is None:
+                raise StageNotFound(f"no stage {aggregate_id.removeprefix('stage:')} in the ledger")
             event: LedgerEvent = st.correct_stage_event(
-                stage, p, target_version=version, reason=reason, amended=amended, effective_on=on
+                stage,
+                history,
+                p,
+                target_version=version,
+                reason=reason,
+                amended=amended,
+                effective_on=on,
             )
         else:
-            cluster = self.get_cluster(aggregate_id.removeprefix("cluster:"))
+            cluster = project_cluster(None, history)
+            if cluster is None:
+                slug = aggregate_id.removeprefix("cluster:")
+                raise ClusterNotFound(f"no cluster {slug!r} in the ledger")
             event = cc.correct_cluster_event(
-                cluster, p, target_version=version, reason=reason, amended=amended, effective_on=on
+                cluster,
+                history,
+                p,
+                target_version=version,
+                reason=reason,
+                amended=amended,
+                effective_on=on,
             )
         return self.append([event], **options)
 

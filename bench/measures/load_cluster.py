@@ -1,9 +1,15 @@
-"""Loading one cluster of 1,000 events, against the library's ``repository.get``."""
+"""Loading one cluster of 1,000 events, against the library's ``repository.get``.
+
+Ours is a cold load: the in-process cache is emptied before each one, so every load
+reads the store (the newest snapshot and the events after it), as a new process would.
+The full replay of every event and the warm (cached) load are reported beside it.
+"""
 
 from __future__ import annotations
 
 from bench.context import Context, median, percentile, timed
 from bench.report import Row
+from domain.cluster import project_cluster
 
 TARGET_RATE = 200_000
 
@@ -15,13 +21,23 @@ def measure(ctx: Context) -> list[Row]:
     assert library is not None
     cluster = ledger.get_cluster(ctx.deep_slug)
     assert cluster.version == s.deep_events, cluster.version
-    ours = timed(lambda: ledger.get_cluster(ctx.deep_slug), s.repeats)
+
+    def cold_load() -> None:
+        ledger.aggregate_cache.clear()
+        ledger.get_cluster(ctx.deep_slug)
+
+    def full_replay() -> None:
+        project_cluster(None, ledger.aggregate_events(cluster.id))
+
+    ours = timed(cold_load, s.repeats)
+    replay = timed(full_replay, s.repeats)
+    warm = timed(lambda: ledger.get_cluster(ctx.deep_slug), s.repeats)
     theirs = timed(lambda: library.repository.get(ctx.deep_library_id), s.repeats)
     events = cluster.version
     return [
         ctx.row(
             key="load-cluster",
-            what=f"load one cluster with {events:,} events",
+            what=f"load one cluster with {events:,} events (cold: snapshot + events after it)",
             target="≥ 200,000 events/s (≤ 5 ms)",
             unit="events/s",
             measured=events / median(ours),
@@ -32,6 +48,8 @@ def measure(ctx: Context) -> list[Row]:
                 "median_ms": 1000 * median(ours),
                 "p99_ms": 1000 * percentile(ours, 0.99),
                 "baseline_median_ms": 1000 * median(theirs),
+                "full_replay_median_ms": 1000 * median(replay),
+                "warm_cached_median_ms": 1000 * median(warm),
                 "repeats": s.repeats,
             },
         )

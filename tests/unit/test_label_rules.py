@@ -16,6 +16,7 @@ from domain.errors import (
     InvalidSlug,
     LabelAlreadyGranted,
     MergeIntoSelf,
+    NeedsWholeHistory,
     NoActiveLabel,
     OutsideStagePeriod,
     StageAlreadyClosed,
@@ -57,6 +58,34 @@ def then(state: Cluster, *events: LedgerEvent) -> Cluster:
     for event in events:
         state = apply_cluster_event(state, event)
     return state
+
+
+def granted_history() -> list[LedgerEvent]:
+    """A registration and a stage 4 grant, as recorded."""
+    registered = cc.register_cluster(
+        None, P, slug="aerospace-valley", name="Aerospace Valley", registered_on=date(2005, 7, 12)
+    )
+    grant = cc.grant_label(
+        apply_cluster_event(None, registered),
+        stage_4(),
+        P,
+        decided_on=date(2019, 2, 5),
+        decided_by="Prime Minister",
+        effective_from=date(2019, 2, 5),
+    )
+    return [registered, grant]
+
+
+def correct(history: list[LedgerEvent], **facts: object) -> LedgerEvent:
+    labelled = project_cluster(None, history)
+    assert labelled is not None
+    return cc.correct_cluster_event(
+        labelled,
+        history,
+        P,
+        effective_on=date(2019, 3, 1),
+        **facts,  # type: ignore[arg-type]
+    )
 
 
 def granted(state: Cluster, stage: Stage, **overrides: object) -> Cluster:
@@ -207,60 +236,52 @@ def test_a_stage_closure_expires_the_labels_still_held() -> None:
 
 
 def test_retracting_a_grant_removes_it_from_the_state_but_not_the_history() -> None:
-    labelled = granted(cluster(), stage_4())
-    correction = cc.correct_cluster_event(
-        labelled,
-        P,
-        target_version=2,
-        reason="recorded on the wrong cluster",
-        amended=None,
-        effective_on=date(2019, 3, 1),
-    )
-    corrected = then(labelled, correction)
+    history = granted_history()
+    correction = correct(history, target_version=2, reason="wrong cluster", amended=None)
+    corrected = project_cluster(None, [*history, correction])
+    assert corrected is not None
     assert corrected.labels == ()
-    assert len(corrected.history) == 3
+    assert corrected.version == 3
 
 
 def test_amending_a_grant_changes_its_terms() -> None:
-    labelled = granted(cluster(), stage_4())
-    correction = cc.correct_cluster_event(
-        labelled,
-        P,
-        target_version=2,
-        reason="typo in the decision date",
-        amended={"decided_on": "2019-02-06"},
-        effective_on=date(2019, 3, 1),
+    history = granted_history()
+    correction = correct(
+        history, target_version=2, reason="typo", amended={"decided_on": "2019-02-06"}
     )
-    assert then(labelled, correction).labels[0].decided_on == date(2019, 2, 6)
+    corrected = project_cluster(None, [*history, correction])
+    assert corrected is not None
+    assert corrected.labels[0].decided_on == date(2019, 2, 6)
 
 
 def test_amending_the_recording_actor_is_rejected() -> None:
-    labelled = granted(cluster(), stage_4())
     with pytest.raises(InvalidCorrection):
-        cc.correct_cluster_event(
-            labelled,
-            P,
-            target_version=2,
-            reason="x",
-            amended={"actor": "someone"},
-            effective_on=date(2019, 3, 1),
-        )
+        correct(granted_history(), target_version=2, reason="x", amended={"actor": "someone"})
 
 
 def test_retracting_the_registration_is_rejected() -> None:
     with pytest.raises(InvalidCorrection):
-        cc.correct_cluster_event(
-            cluster(), P, target_version=1, reason="x", amended=None, effective_on=date(2019, 3, 1)
-        )
+        correct(granted_history()[:1], target_version=1, reason="x", amended=None)
+
+
+def test_a_correction_cannot_be_folded_onto_a_state_without_its_history() -> None:
+    history = granted_history()
+    correction = correct(history, target_version=2, reason="wrong cluster", amended=None)
+    labelled = project_cluster(None, history)
+    with pytest.raises(NeedsWholeHistory):
+        project_cluster(labelled, [correction])
+    with pytest.raises(NeedsWholeHistory):
+        apply_cluster_event(labelled, correction)
 
 
 def test_replaying_the_history_rebuilds_the_same_state() -> None:
-    stage = stage_4()
-    state = granted(cluster(), stage, conditions=("grow membership",), valid_until=date(2020, 2, 4))
-    state = then(
-        state,
+    history = granted_history()
+    state = project_cluster(None, history)
+    assert state is not None
+    history.append(
         cc.report_membership(
             state, P, as_of=date(2019, 12, 31), members=MemberCounts(sme=120, research=20)
-        ),
+        )
     )
-    assert project_cluster(None, state.history) == state
+    step_by_step = apply_cluster_event(state, history[-1])
+    assert project_cluster(None, history) == step_by_step

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import msgspec
 import pytest
 
 from domain import cluster_commands as cc
 from domain import stage as st
-from domain.cluster import Cluster, Review, apply_cluster_event
+from domain.cluster import Cluster, Review, project_cluster
 from domain.compliance import ComplianceView, compliance
 from domain.events import EventCorrected, LedgerEvent
 from domain.records import (
@@ -44,8 +43,14 @@ class Story:
 
     def open_stage(self, number: int, start: date, end: date, **facts: object) -> None:
         event = st.open_stage(
-            None, P, number=number, title=f"Stage {number}", starts_on=start, ends_on=end,
-            decided_by="Prime Minister", **facts,  # type: ignore[arg-type]
+            None,
+            P,
+            number=number,
+            title=f"Stage {number}",
+            starts_on=start,
+            ends_on=end,
+            decided_by="Prime Minister",
+            **facts,  # type: ignore[arg-type]
         )
         self.stage_event(number, event)
 
@@ -54,22 +59,33 @@ class Story:
         self.stage_records[number] = evolve_stage_record(self.stage_records.get(number), event)
 
     def register(self, slug: str, regions: tuple[str, ...] = ("Occitanie",)) -> None:
-        self.record(cc.register_cluster(
-            None, P, slug=slug, name=slug.title(), registered_on=date(2005, 7, 12),
-            regions=regions, themes=("aéronautique",),
-        ))
+        self.record(
+            cc.register_cluster(
+                None,
+                P,
+                slug=slug,
+                name=slug.title(),
+                registered_on=date(2005, 7, 12),
+                regions=regions,
+                themes=("aéronautique",),
+            )
+        )
 
     def grant(self, slug: str, stage: int, **terms: object) -> None:
         facts: dict[str, object] = {
-            "decided_on": DECISION, "decided_by": "Prime Minister", "effective_from": DECISION,
+            "decided_on": DECISION,
+            "decided_by": "Prime Minister",
+            "effective_from": DECISION,
         }
         facts.update(terms)
         self.record(cc.grant_label(self.clusters[slug], self.stages[stage], P, **facts))  # type: ignore[arg-type]
 
     def record(self, event: LedgerEvent) -> None:
         slug = event.originator_id.removeprefix("cluster:")
-        self.clusters[slug] = apply_cluster_event(self.clusters.get(slug), event)
         self.histories.setdefault(slug, []).append(event)
+        folded = project_cluster(None, self.histories[slug])
+        assert folded is not None
+        self.clusters[slug] = folded
         if isinstance(event, EventCorrected):
             advance = cluster_record_from_history(self.histories[slug])
             self.reviews[event.originator_id] = []
@@ -89,7 +105,11 @@ class Story:
 def story() -> Story:
     story = Story()
     story.open_stage(
-        4, STAGE_4_START, STAGE_4_END, criteria=STAGE_4_CRITERIA, minimum_european_label="bronze",
+        4,
+        STAGE_4_START,
+        STAGE_4_END,
+        criteria=STAGE_4_CRITERIA,
+        minimum_european_label="bronze",
         reported_counts=(ReportedCount(count=2, as_of=DECISION, description="at opening"),),
     )
     for slug in ("aerospace-valley", "nov-log"):
@@ -102,28 +122,43 @@ def story() -> Story:
 
 def test_a_record_holds_the_aggregate_state_without_its_history(story: Story) -> None:
     story.grant("aerospace-valley", 4)
-    story.record(cc.report_membership(
-        story.clusters["aerospace-valley"], P, as_of=date(2020, 1, 1), members=MemberCounts(sme=5)
-    ))
+    story.record(
+        cc.report_membership(
+            story.clusters["aerospace-valley"],
+            P,
+            as_of=date(2020, 1, 1),
+            members=MemberCounts(sme=5),
+        )
+    )
     cluster = story.clusters["aerospace-valley"]
-    assert story.records["aerospace-valley"].cluster == msgspec.structs.replace(cluster, history=())
+    assert story.records["aerospace-valley"].cluster == cluster
 
 
 def test_a_record_keeps_only_the_latest_membership_report(story: Story) -> None:
     for day, smes in ((date(2021, 1, 1), 9), (date(2020, 1, 1), 5)):
-        story.record(cc.report_membership(
-            story.clusters["nov-log"], P, as_of=day, members=MemberCounts(sme=smes)
-        ))
+        story.record(
+            cc.report_membership(
+                story.clusters["nov-log"], P, as_of=day, members=MemberCounts(sme=smes)
+            )
+        )
     kept = story.records["nov-log"].cluster.memberships
     assert [(m.as_of, m.members.sme) for m in kept] == [(date(2021, 1, 1), 9)]
 
 
 def test_a_record_keeps_only_the_latest_review_and_hands_on_each_new_one(story: Story) -> None:
     for day, members in ((date(2019, 1, 10), 300.0), (date(2018, 12, 1), 200.0)):
-        story.record(cc.review_criteria(
-            story.clusters["nov-log"], story.stages[4], P, reviewed_on=day, reviewer="DGE",
-            kind="application", measurements={"members": members}, outcome="compliant",
-        ))
+        story.record(
+            cc.review_criteria(
+                story.clusters["nov-log"],
+                story.stages[4],
+                P,
+                reviewed_on=day,
+                reviewer="DGE",
+                kind="application",
+                measurements={"members": members},
+                outcome="compliant",
+            )
+        )
     kept = story.records["nov-log"].cluster.reviews
     assert [(r.reviewed_on, r.version) for r in kept] == [(date(2019, 1, 10), 2)]
     assert [r.version for r in story.reviews["cluster:nov-log"]] == [2, 3]
@@ -133,10 +168,16 @@ def test_a_grant_keeps_its_first_terms_after_an_extension_lifts_its_conditions(
     story: Story,
 ) -> None:
     story.grant("nov-log", 4, valid_until=date(2020, 2, 4), conditions=("merge by 2019",))
-    story.record(cc.extend_label(
-        story.clusters["nov-log"], P, decided_on=date(2020, 1, 15), valid_until=STAGE_4_END,
-        reason="merged", conditions=(),
-    ))
+    story.record(
+        cc.extend_label(
+            story.clusters["nov-log"],
+            P,
+            decided_on=date(2020, 1, 15),
+            valid_until=STAGE_4_END,
+            reason="merged",
+            conditions=(),
+        )
+    )
     record = story.records["nov-log"]
     assert record.cluster.labels[-1].conditions == ()
     granted = [m for m in record.milestones if m.kind == "granted"]
@@ -147,10 +188,17 @@ def test_a_grant_keeps_its_first_terms_after_an_extension_lifts_its_conditions(
 
 def test_a_correction_refolds_the_record_from_the_corrected_history(story: Story) -> None:
     story.grant("aerospace-valley", 4)
-    story.record(cc.correct_cluster_event(
-        story.clusters["aerospace-valley"], P, target_version=2, reason="never decided",
-        amended=None, effective_on=date(2026, 1, 1),
-    ))
+    story.record(
+        cc.correct_cluster_event(
+            story.clusters["aerospace-valley"],
+            story.histories["aerospace-valley"],
+            P,
+            target_version=2,
+            reason="never decided",
+            amended=None,
+            effective_on=date(2026, 1, 1),
+        )
+    )
     record = story.records["aerospace-valley"]
     assert record.cluster.labels == ()
     assert record.milestones == ()
@@ -173,18 +221,29 @@ def test_a_conditional_label_past_its_term_without_extension_reads_as_lapsed(
 def test_the_status_view_shows_the_valid_european_label_and_latest_figures(story: Story) -> None:
     story.grant("aerospace-valley", 4)
     cluster = story.clusters["aerospace-valley"]
-    story.record(cc.award_european_label(
-        cluster, P, level="bronze", awarded_on=date(2018, 6, 1), valid_until=date(2020, 5, 31),
-        issuer="ESCA",
-    ))
-    story.record(cc.report_membership(
-        story.clusters["aerospace-valley"], P, as_of=date(2019, 12, 31),
-        members=MemberCounts(very_small=300, sme=300, intermediate_large=150, research=80),
-    ))
+    story.record(
+        cc.award_european_label(
+            cluster,
+            P,
+            level="bronze",
+            awarded_on=date(2018, 6, 1),
+            valid_until=date(2020, 5, 31),
+            issuer="ESCA",
+        )
+    )
+    story.record(
+        cc.report_membership(
+            story.clusters["aerospace-valley"],
+            P,
+            as_of=date(2019, 12, 31),
+            members=MemberCounts(very_small=300, sme=300, intermediate_large=150, research=80),
+        )
+    )
     view = cluster_status_view(story.records["aerospace-valley"], date(2020, 1, 1))
     assert view.european_label is not None
     assert (view.european_label.level, view.european_label.event_id) == (
-        "bronze", "cluster:aerospace-valley@3",
+        "bronze",
+        "cluster:aerospace-valley@3",
     )
     assert view.membership is not None
     assert view.membership.total == 830
@@ -203,11 +262,15 @@ def test_a_stage_history_lists_who_was_granted_conditionally_merged_and_dissolve
     story.grant("aerospace-valley", 4)
     story.grant("nov-log", 4, valid_until=date(2020, 2, 4), conditions=("merge",))
     story.grant("polymeris", 4, decided_on=date(2020, 12, 18), effective_from=date(2020, 12, 18))
-    story.record(cc.dissolve_cluster(
-        story.clusters["nov-log"], P, effective_on=date(2020, 9, 11), reason="liquidation"
-    ))
+    story.record(
+        cc.dissolve_cluster(
+            story.clusters["nov-log"], P, effective_on=date(2020, 9, 11), reason="liquidation"
+        )
+    )
     for event in cc.merge_clusters(
-        story.clusters["aerospace-valley"], story.clusters["polymeris"], P,
+        story.clusters["aerospace-valley"],
+        story.clusters["polymeris"],
+        P,
         effective_on=date(2020, 12, 31),
     ):
         story.record(event)
@@ -225,7 +288,9 @@ def test_a_successor_of_a_labelled_cluster_counts_as_renewed(story: Story) -> No
     story.register("enter")
     story.grant("aerospace-valley", 4)
     for event in cc.merge_clusters(
-        story.clusters["aerospace-valley"], story.clusters["polymeris"], P,
+        story.clusters["aerospace-valley"],
+        story.clusters["polymeris"],
+        P,
         effective_on=date(2020, 12, 31),
     ):
         story.record(event)
@@ -245,14 +310,20 @@ def test_a_reported_count_stands_beside_the_ledger_count_of_the_same_day(story: 
 def test_a_label_expired_at_closure_is_still_held_on_the_closing_day(story: Story) -> None:
     story.grant("aerospace-valley", 4)
     closure = st.close_stage(story.stages[4], P, closed_on=STAGE_4_END)
-    expiry = cc.expire_label(story.clusters["aerospace-valley"], story.stages[4], P,
-                             closed_on=STAGE_4_END)
+    expiry = cc.expire_label(
+        story.clusters["aerospace-valley"], story.stages[4], P, closed_on=STAGE_4_END
+    )
     assert expiry is not None
     story.stage_event(4, closure)
     story.record(expiry)
-    story.stage_event(4, st.report_count(story.stages[4], P, reported=ReportedCount(
-        count=1, as_of=STAGE_4_END, description="at the end"
-    )))
+    story.stage_event(
+        4,
+        st.report_count(
+            story.stages[4],
+            P,
+            reported=ReportedCount(count=1, as_of=STAGE_4_END, description="at the end"),
+        ),
+    )
     history = stage_history(story.stage_records[4], story.all_records())
     assert [r.ledger_count for r in history.reported_counts] == [1, 1]
     assert [e.slug for e in history.expired] == ["aerospace-valley"]
@@ -286,7 +357,9 @@ def test_a_measured_value_below_a_threshold_is_flagged_with_the_review(story: St
     (finding,) = story.compliance().findings
     assert finding.requirement == "criterion-threshold"
     assert finding.evidence == (
-        "cluster:aerospace-valley@4", "stage:4@1", "cluster:aerospace-valley@3",
+        "cluster:aerospace-valley@4",
+        "stage:4@1",
+        "cluster:aerospace-valley@3",
     )
     assert "members measured 120" in finding.detail
 
@@ -303,24 +376,44 @@ def test_criteria_revised_after_a_grant_do_not_judge_it(story: Story) -> None:
     give_evidence(story, "aerospace-valley", members=160)
     story.grant("aerospace-valley", 4)
     stricter = (Criterion(code="members", description="more than 200", threshold=200),)
-    story.stage_event(4, st.revise_criteria(
-        story.stages[4], P, criteria=stricter, minimum_european_label=None,
-        revised_on=date(2021, 1, 1),
-    ))
+    story.stage_event(
+        4,
+        st.revise_criteria(
+            story.stages[4],
+            P,
+            criteria=stricter,
+            minimum_european_label=None,
+            revised_on=date(2021, 1, 1),
+        ),
+    )
     assert story.compliance().findings == ()
 
 
 def give_evidence(
     story: Story, slug: str, *, members: float, label_until: date = date(2021, 6, 1)
 ) -> None:
-    story.record(cc.award_european_label(
-        story.clusters[slug], P, level="silver", awarded_on=date(2018, 6, 1),
-        valid_until=label_until, issuer="ESCA",
-    ))
-    story.record(cc.review_criteria(
-        story.clusters[slug], story.stages[4], P, reviewed_on=date(2018, 12, 1), reviewer="DGE",
-        kind="application review", measurements={"members": members}, outcome="compliant",
-    ))
+    story.record(
+        cc.award_european_label(
+            story.clusters[slug],
+            P,
+            level="silver",
+            awarded_on=date(2018, 6, 1),
+            valid_until=label_until,
+            issuer="ESCA",
+        )
+    )
+    story.record(
+        cc.review_criteria(
+            story.clusters[slug],
+            story.stages[4],
+            P,
+            reviewed_on=date(2018, 12, 1),
+            reviewer="DGE",
+            kind="application review",
+            measurements={"members": members},
+            outcome="compliant",
+        )
+    )
 
 
 # --- reports ---------------------------------------------------------------------
@@ -331,21 +424,33 @@ def test_membership_shares_are_summed_from_each_labelled_clusters_latest_report(
 ) -> None:
     for slug in ("aerospace-valley", "nov-log"):
         story.grant(slug, 4)
-    story.record(cc.report_membership(
-        story.clusters["aerospace-valley"], P, as_of=date(2019, 12, 31),
-        members=MemberCounts(very_small=1000, sme=1000, intermediate_large=1000, research=1000),
-    ))
+    story.record(
+        cc.report_membership(
+            story.clusters["aerospace-valley"],
+            P,
+            as_of=date(2019, 12, 31),
+            members=MemberCounts(very_small=1000, sme=1000, intermediate_large=1000, research=1000),
+        )
+    )
     for cluster, day in (("aerospace-valley", date(2020, 12, 31)), ("nov-log", date(2020, 6, 30))):
-        story.record(cc.report_membership(
-            story.clusters[cluster], P, as_of=day,
-            members=MemberCounts(very_small=1550, sme=1550, intermediate_large=900, research=400,
-                                 other=600),
-        ))
+        story.record(
+            cc.report_membership(
+                story.clusters[cluster],
+                P,
+                as_of=day,
+                members=MemberCounts(
+                    very_small=1550, sme=1550, intermediate_large=900, research=400, other=600
+                ),
+            )
+        )
     report = summary_report([], story.all_records(), date(2021, 1, 1), position=9)
     shares = {k.kind: k.share for k in report.membership.kinds}
     assert report.membership.total == 10_000
     assert shares == {
-        "very_small": 0.31, "sme": 0.31, "intermediate_large": 0.18, "research": 0.08,
+        "very_small": 0.31,
+        "sme": 0.31,
+        "intermediate_large": 0.18,
+        "research": 0.08,
         "other": 0.12,
     }
 
@@ -354,13 +459,20 @@ def test_stage_rates_divide_by_the_stages_grants_and_the_previous_stages(story: 
     story.open_stage(5, date(2023, 1, 1), date(2026, 12, 31))
     for slug in ("aerospace-valley", "nov-log"):
         story.grant(slug, 4)
-    story.grant("aerospace-valley", 5, decided_on=date(2023, 3, 27),
-                effective_from=date(2023, 3, 27), conditions=("roadmap",))
+    story.grant(
+        "aerospace-valley",
+        5,
+        decided_on=date(2023, 3, 27),
+        effective_from=date(2023, 3, 27),
+        conditions=("roadmap",),
+    )
     histories = [stage_history(story.stage_records[n], story.all_records()) for n in (4, 5)]
     report = summary_report(histories, story.all_records(), date(2023, 6, 1), position=7)
     stage_5 = report.stages[1]
     assert (stage_5.renewal_rate, stage_5.conditional_rate, stage_5.withdrawal_rate) == (
-        0.5, 1.0, 0.0,
+        0.5,
+        1.0,
+        0.0,
     )
     assert report.stages[0].renewal_rate is None
     assert report.statuses == {"conditional": 1, "expired": 1}
