@@ -123,13 +123,18 @@ class Cluster(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Draft:
-    """A cluster being evolved: untouched fields are read from the frozen base."""
+    """A cluster being evolved: untouched fields are read from the frozen base.
 
-    __slots__ = ("base", "changes")
+    A fold (``many=True``) appends to lists it owns and freezes once; a single event
+    appends by extending the base's tuple, which copies it once instead of twice.
+    """
 
-    def __init__(self, base: Cluster) -> None:
+    __slots__ = ("base", "changes", "many")
+
+    def __init__(self, base: Cluster, *, many: bool = True) -> None:
         self.base = base
         self.changes: dict[str, Any] = {}
+        self.many = many
 
     def __getitem__(self, name: str) -> Any:
         if name in self.changes:
@@ -139,11 +144,17 @@ class Draft:
     def __setitem__(self, name: str, value: Any) -> None:
         self.changes[name] = value
 
+    def append(self, name: str, item: Any) -> None:
+        if self.many:
+            self.items(name).append(item)
+        else:
+            self.changes[name] = (*self[name], item)
+
     def items(self, name: str) -> list[Any]:
-        """A collection field as a list that this draft owns and may append to."""
+        """A collection field as a list that this draft owns and may change."""
         current = self.changes.get(name)
         if not isinstance(current, list):
-            current = self.changes[name] = list(getattr(self.base, name))
+            current = self.changes[name] = list(self[name])
         return current
 
     def freeze(self) -> Cluster:
@@ -179,7 +190,7 @@ def apply_cluster_event(state: Cluster | None, event: LedgerEvent) -> Cluster:
     """Applies one recorded event that is not a correction."""
     if isinstance(event, EventCorrected):
         raise NeedsWholeHistory(event.originator_id)
-    draft = _evolve_draft(None if state is None else Draft(state), event)
+    draft = _evolve_draft(None if state is None else Draft(state, many=False), event)
     draft["version"] = event.originator_version
     return draft.freeze()
 
@@ -223,7 +234,7 @@ def _evolve_draft(draft: Draft | None, event: LedgerEvent) -> Draft:
 
 
 def _renamed(d: Draft, e: ClusterRenamed) -> None:
-    d.items("former_names").append(d["name"])
+    d.append("former_names", d["name"])
     d["name"] = e.name
 
 
@@ -234,7 +245,7 @@ def _merged(d: Draft, e: ClusterMerged) -> None:
 
 
 def _absorbed(d: Draft, e: ClusterAbsorbed) -> None:
-    d.items("absorbed").append(e.absorbed)
+    d.append("absorbed", e.absorbed)
 
 
 def _dissolved(d: Draft, e: ClusterDissolved) -> None:
@@ -243,7 +254,8 @@ def _dissolved(d: Draft, e: ClusterDissolved) -> None:
 
 
 def _granted(d: Draft, e: LabelGranted) -> None:
-    d.items("labels").append(
+    d.append(
+        "labels",
         LabelRecord(
             stage=e.stage,
             granted_version=e.originator_version,
@@ -254,7 +266,7 @@ def _granted(d: Draft, e: LabelGranted) -> None:
             decision_ref=e.decision_ref,
             tier=e.tier,
             conditions=e.conditions,
-        )
+        ),
     )
 
 
@@ -283,7 +295,8 @@ def _expired(d: Draft, e: LabelExpired) -> None:
 
 
 def _reviewed(d: Draft, e: CriteriaReviewed) -> None:
-    d.items("reviews").append(
+    d.append(
+        "reviews",
         Review(
             stage=e.stage,
             reviewed_on=e.reviewed_on,
@@ -293,31 +306,33 @@ def _reviewed(d: Draft, e: CriteriaReviewed) -> None:
             outcome=e.outcome,
             classification=e.classification,
             version=e.originator_version,
-        )
+        ),
     )
 
 
 def _awarded(d: Draft, e: EuropeanLabelAwarded) -> None:
-    d.items("european_labels").append(
+    d.append(
+        "european_labels",
         EuropeanLabel(
             level=e.level,
             awarded_on=e.awarded_on,
             valid_until=e.valid_until,
             issuer=e.issuer,
             version=e.originator_version,
-        )
+        ),
     )
 
 
 def _reported(d: Draft, e: MembershipReported) -> None:
-    d.items("memberships").append(
+    d.append(
+        "memberships",
         Membership(
             as_of=e.as_of,
             members=e.members,
             private_funding_share=e.private_funding_share,
             european_projects=e.european_projects,
             version=e.originator_version,
-        )
+        ),
     )
 
 
