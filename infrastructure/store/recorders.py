@@ -20,6 +20,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.rows import tuple_row
 
+from infrastructure.store.event_table import events_table
 from infrastructure.store.group_commit import GroupCommitter, PendingAppend
 from infrastructure.store.hooks import AppendedEvent, AppendHook
 from infrastructure.store.sql import Tx
@@ -138,7 +139,24 @@ class LedgerRecorder:
         raise NotImplementedError
 
     def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
-        raise NotImplementedError
+        table, position = events_table(tx)
+        tx.insert_columns(
+            table,
+            (
+                (position, "bigint"),
+                ("originator_id", "text"),
+                ("originator_version", "bigint"),
+                ("topic", "text"),
+                ("state", "bytea"),
+            ),
+            (
+                positions,
+                [s.originator_id for s in stored],
+                [s.originator_version for s in stored],
+                [s.topic for s in stored],
+                [s.state for s in stored],
+            ),
+        )
 
 
 class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
@@ -187,16 +205,6 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def _last_position(self, tx: Tx) -> int:
         return int(tx.scalar(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}"))
 
-    def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
-        tx.executemany(
-            f"INSERT INTO {self.events_table_name} "
-            "(rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)",
-            [
-                (p, s.originator_id, s.originator_version, s.topic, s.state)
-                for p, s in zip(positions, stored, strict=True)
-            ],
-        )
-
 
 class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -234,18 +242,4 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
     def _last_position(self, tx: Tx) -> int:
         return int(
             tx.scalar(f"SELECT COALESCE(MAX(notification_id), 0) FROM {self.events_table(tx)}")
-        )
-
-    def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
-        tx.execute(
-            f"INSERT INTO {self.events_table(tx)} "
-            "(notification_id, originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bytea[])",
-            (
-                positions,
-                [s.originator_id for s in stored],
-                [s.originator_version for s in stored],
-                [s.topic for s in stored],
-                [s.state for s in stored],
-            ),
         )
