@@ -142,16 +142,23 @@ class Ledger(Application[str]):
     def aggregate_events(self, aggregate_id: str, after_version: int = 0) -> list[LedgerEvent]:
         """An aggregate's events in version order, decoded straight from the rows."""
         with self.read() as tx:
-            return self._aggregate_events(tx, aggregate_id, after_version)
+            return self.aggregate_events_in(tx, aggregate_id, after_version=after_version)
 
-    def _aggregate_events(self, tx: Tx, aggregate_id: str, after_version: int) -> list[LedgerEvent]:
+    def aggregate_events_in(
+        self, tx: Tx, aggregate_id: str, *, after_version: int = 0, up_to_version: int | None = None
+    ) -> list[LedgerEvent]:
+        """Like ``aggregate_events``, inside the caller's transaction, optionally bounded."""
         # The library's ``repository.get`` builds a ``StoredEvent`` per row first; reading
         # topic and state and decoding them with the typed msgspec decoders is ~3x faster.
-        tx.execute(
+        statement = (
             f"SELECT topic, state FROM {self.store.events_table(tx)} "
-            "WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version",
-            (aggregate_id, after_version),
+            "WHERE originator_id = ? AND originator_version > ?"
         )
+        params: list[Any] = [aggregate_id, after_version]
+        if up_to_version is not None:
+            statement += " AND originator_version <= ?"
+            params.append(up_to_version)
+        tx.execute(statement + " ORDER BY originator_version", params)
         rows = tx.fetchall()
         decode = self.ledger_mapper.decode_state
         return [decode(topic, bytes(state)) for topic, state in rows]
@@ -168,9 +175,10 @@ class Ledger(Application[str]):
             if base is None:
                 snapshot = read_snapshot(tx, aggregate_id, kind.codec)
                 base = None if snapshot is None else snapshot.state
-            events = self._aggregate_events(tx, aggregate_id, 0 if base is None else base.version)
+            after = 0 if base is None else base.version
+            events = self.aggregate_events_in(tx, aggregate_id, after_version=after)
             if base is not None and any(isinstance(e, EventCorrected) for e in events):
-                base, events = None, self._aggregate_events(tx, aggregate_id, 0)
+                base, events = None, self.aggregate_events_in(tx, aggregate_id)
         state = kind.project(base, events)
         if state is not None and state is not cached:
             self.aggregate_cache.put(aggregate_id, state, state.version)

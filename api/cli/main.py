@@ -9,6 +9,7 @@ from api.cli import (
     projection_commands,
     seed_commands,
     serve_commands,
+    snapshot_commands,
     tamper_commands,
     token_commands,
 )
@@ -20,6 +21,7 @@ COMMAND_MODULES = [
     serve_commands,
     token_commands,
     tamper_commands,
+    snapshot_commands,
 ]
 
 

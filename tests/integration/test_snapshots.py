@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import msgspec
 import pytest
+from click.testing import CliRunner
 
+from api.cli.main import cli
 from domain.cluster import Cluster, project_cluster
 from domain.values import MemberCounts, cluster_id, event_id
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import CLUSTERS, Ledger
+from infrastructure.snapshot_audit import SnapshotFinding, audit_snapshots
 from infrastructure.snapshots import SNAPSHOT_EVERY, TABLE, write_snapshot
 from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
 
@@ -107,3 +111,50 @@ def test_an_older_snapshot_never_replaces_a_newer_one(busy: Ledger) -> None:
     with busy.write() as tx:
         write_snapshot(tx, ID, older.version, older, CLUSTERS.codec)
     assert snapshot_version(busy) == newest
+
+
+def test_the_audit_finds_every_snapshot_equal_to_its_replay(busy: Ledger) -> None:
+    cold_load(busy)
+    report(busy, 5)
+    assert list(audit_snapshots(busy)) == [
+        SnapshotFinding(aggregate_id=ID, version=SNAPSHOT_EVERY + 2, verdict="matches")
+    ]
+
+
+def test_the_audit_names_an_altered_snapshot(busy: Ledger) -> None:
+    cluster = cold_load(busy)
+    forged = msgspec.structs.replace(cluster, labels=())
+    with busy.write() as tx:
+        tx.execute(f"DELETE FROM {tx.table(TABLE)}")
+        write_snapshot(tx, ID, cluster.version, forged, CLUSTERS.codec)
+    assert [f.verdict for f in audit_snapshots(busy)] == ["altered"]
+
+
+def test_the_audit_reports_a_snapshot_loads_ignore(busy: Ledger) -> None:
+    cold_load(busy)
+    with busy.write() as tx:
+        tx.execute(f"UPDATE {tx.table(TABLE)} SET state = ?", (b"\x00not msgpack",))
+    assert [f.verdict for f in audit_snapshots(busy)] == ["ignored"]
+
+
+def test_verify_snapshots_exits_0_when_every_snapshot_matches(
+    busy: Ledger, store_url: str
+) -> None:
+    cold_load(busy)
+    result = CliRunner().invoke(cli, ["verify-snapshots", "--db", store_url])
+    assert result.exit_code == 0, result.output
+    assert "1 snapshot(s) match their replay" in result.output
+
+
+def test_verify_snapshots_names_an_altered_snapshot_and_exits_1(
+    busy: Ledger, store_url: str
+) -> None:
+    cluster = cold_load(busy)
+    with busy.write() as tx:
+        tx.execute(f"DELETE FROM {tx.table(TABLE)}")
+        forged = msgspec.structs.replace(cluster, name="Forged")
+        write_snapshot(tx, ID, cluster.version, forged, CLUSTERS.codec)
+    result = CliRunner().invoke(cli, ["verify-snapshots", "--db", store_url])
+    assert result.exit_code == 1
+    assert f"{ID}@{cluster.version}" in result.output
+    assert "Traceback" not in result.output
