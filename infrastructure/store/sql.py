@@ -60,12 +60,14 @@ class Tx:
             [list(column) for column in values],
         )
 
+    # Both stores' cursors return plain tuples (see the recorders).
     def fetchall(self) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self.cursor.fetchall()]
+        rows: list[tuple[Any, ...]] = self.cursor.fetchall()
+        return rows
 
     def fetchone(self) -> tuple[Any, ...] | None:
-        row = self.cursor.fetchone()
-        return None if row is None else tuple(row)
+        row: tuple[Any, ...] | None = self.cursor.fetchone()
+        return row
 
     def scalar(self, statement: str, params: Sequence[Any] = ()) -> Any:
         self.execute(statement, params)
