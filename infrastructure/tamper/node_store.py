@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import psycopg
 
-from infrastructure.merkle import NodeCoordinate, StoredNode
+from infrastructure.merkle import MAX_LEVEL, NodeCoordinate, StoredNode, root_coordinates
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.errors import MerkleLogDamaged
 from infrastructure.tamper.reads import select_all
@@ -55,6 +55,55 @@ def fetch_nodes(tx: Tx, coordinates: Iterable[NodeCoordinate]) -> dict[NodeCoord
         )
         found.update({(row[0], row[1]): bytes(row[2]) for row in tx.fetchall()})
     return found
+
+
+def leaf_count(tx: Tx) -> int:
+    """How many leaves the stored tree holds."""
+    return int(
+        tx.scalar(f"SELECT COALESCE(MAX(idx) + 1, 0) FROM {tx.table(NODES_TABLE)} WHERE level = 0")
+    )
+
+
+def leaf_count_and_nodes(
+    tx: Tx, coordinates: Iterable[NodeCoordinate], *, with_root: bool
+) -> tuple[int, dict[NodeCoordinate, bytes]]:
+    """The stored leaf count and the stored hashes at ``coordinates``; ``with_root`` adds
+    those at ``root_coordinates(count)``.
+
+    One statement on PostgreSQL, so its snapshot holds the count and the nodes alike
+    and it needs no transaction around it.
+    """
+    wanted = sorted(set(coordinates))
+    if tx.dialect != "postgresql":
+        count = leaf_count(tx)
+        if with_root:
+            wanted.extend(root_coordinates(count))
+        return count, fetch_nodes(tx, wanted)
+    table = tx.table(NODES_TABLE)
+    statement = tx.sql(
+        f"WITH size AS (SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM {table} WHERE level = 0), "
+        "wanted AS ("
+        "SELECT level, idx FROM unnest(?::bigint[], ?::bigint[]) AS w(level, idx) "
+        "UNION SELECT l, (size.n >> l) - 1 FROM size, generate_series(0, ?) AS l "
+        "WHERE ? AND (size.n >> l) & 1 = 1) "
+        "SELECT -1::bigint, size.n, NULL::bytea FROM size "
+        f"UNION ALL SELECT n.level, n.idx, n.hash FROM wanted JOIN {table} n USING (level, idx)"
+    )
+    params = (
+        [level for level, _ in wanted],
+        [index for _, index in wanted],
+        MAX_LEVEL,
+        with_root,
+    )
+    tx.cursor.execute(statement, params, binary=True, prepare=True)
+    count = 0
+    found: dict[NodeCoordinate, bytes] = {}
+    for level, index, digest in tx.cursor.fetchall():
+        if level < 0:
+            count = index
+        else:
+            found[level, index] = digest
+    return count, found
 
 
 def insert_nodes(tx: Tx, nodes: Sequence[StoredNode]) -> None:

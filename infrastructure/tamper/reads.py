@@ -1,12 +1,18 @@
-"""Bulk reads for verification: plain tuples, and binary results on PostgreSQL."""
+"""Reads of the tamper-evidence code: plain tuples, binary results on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import closing
-from typing import Any
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from typing import TYPE_CHECKING, Any
 
+from psycopg.rows import tuple_row
+
+from infrastructure.store.recorders import LedgerPostgresRecorder
 from infrastructure.store.sql import Tx
+
+if TYPE_CHECKING:
+    from infrastructure.ledger import Ledger
 
 
 def select_all(tx: Tx, statement: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -20,3 +26,22 @@ def select_all(tx: Tx, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         cursor.row_factory = None
         cursor.execute(statement, params)
         return cursor.fetchall()
+
+
+@contextmanager
+def single_statement_read(ledger: Ledger) -> Iterator[Tx]:
+    """A Tx for reads whose every statement stands alone (on SQLite, the read transaction).
+
+    On PostgreSQL it is a pooled connection in autocommit mode: no BEGIN and ROLLBACK
+    round trips, each statement reading its own snapshot.
+    """
+    store = ledger.store
+    if not isinstance(store, LedgerPostgresRecorder):
+        with ledger.read() as tx:
+            yield tx
+        return
+    with (
+        store.datastore.get_connection() as connection,
+        connection.cursor(row_factory=tuple_row) as cursor,
+    ):
+        yield Tx(cursor, "postgresql", store.schema)
