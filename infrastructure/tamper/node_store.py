@@ -144,6 +144,35 @@ def level_range(tx: Tx, level: int, start: int, end: int) -> list[bytes]:
     return [row[0] for row in rows]
 
 
+def block_levels(tx: Tx, start: int, width: int) -> list[list[bytes]]:
+    """Stored hashes of every node inside the aligned block of leaves ``[start, start +
+    width)``, level by level: ``level_range(tx, level, start >> level, ...)`` for each level
+    that has one, in one statement on PostgreSQL (an array per level, not a row per node).
+    """
+    ranges = []
+    level = 0
+    while width >> level:
+        first = start >> level
+        ranges.append((level, first, first + (width >> level)))
+        level += 1
+    if tx.dialect != "postgresql":
+        return [level_range(tx, level, first, end) for level, first, end in ranges]
+    rows = select_all(
+        tx,
+        "SELECT (SELECT array_agg(n.hash ORDER BY n.idx) "
+        f"FROM {tx.table(NODES_TABLE)} n WHERE n.level = r.level AND n.idx >= r.first "
+        "AND n.idx < r.stop) "
+        "FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY "
+        "AS r(level, first, stop, n) ORDER BY r.n",
+        (
+            [level for level, _, _ in ranges],
+            [first for _, first, _ in ranges],
+            [end for _, _, end in ranges],
+        ),
+    )
+    return [row[0] or [] for row in rows]
+
+
 def indexed_level_range(tx: Tx, level: int, start: int, end: int) -> dict[int, bytes]:
     tx.execute(
         f"SELECT idx, hash FROM {tx.table(NODES_TABLE)} "
