@@ -14,7 +14,7 @@ import psycopg
 from infrastructure.merkle import MAX_LEVEL, NodeCoordinate, StoredNode, root_coordinates
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.errors import MerkleLogDamaged
-from infrastructure.tamper.reads import select_all
+from infrastructure.tamper.reads import bigint_array, binary_parameters, select_all
 
 NODES_TABLE = "merkle_nodes"
 _BATCH = 256  # SQLite parses an OR chain as a tree no deeper than 1,000
@@ -43,7 +43,7 @@ def fetch_nodes(tx: Tx, coordinates: Iterable[NodeCoordinate]) -> dict[NodeCoord
             tx,
             f"SELECT n.level, n.idx, n.hash FROM unnest(?::bigint[], ?::bigint[]) "
             f"AS w(level, idx) JOIN {tx.table(NODES_TABLE)} n USING (level, idx)",
-            ([level for level, _ in wanted], [index for _, index in wanted]),
+            (bigint_array(level for level, _ in wanted), bigint_array(i for _, i in wanted)),
         )
         return {(row[0], row[1]): row[2] for row in rows}
     for first in range(0, len(wanted), _BATCH):
@@ -80,22 +80,24 @@ def leaf_count_and_nodes(
             wanted.extend(root_coordinates(count))
         return count, fetch_nodes(tx, wanted)
     table = tx.table(NODES_TABLE)
-    statement = tx.sql(
+    statement = (
         f"WITH size AS (SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM {table} WHERE level = 0), "
         "wanted AS ("
-        "SELECT level, idx FROM unnest(?::bigint[], ?::bigint[]) AS w(level, idx) "
+        "SELECT w.level, w.idx FROM size, unnest(?::bigint[], ?::bigint[]) AS w(level, idx) "
+        # Only coordinates inside the stored tree are probed (a wrapped shift only adds one).
+        "WHERE (w.idx + 1) << w.level::int <= size.n "
         "UNION SELECT l, (size.n >> l) - 1 FROM size, generate_series(0, ?) AS l "
         "WHERE ? AND (size.n >> l) & 1 = 1) "
         "SELECT -1::bigint, size.n, NULL::bytea FROM size "
         f"UNION ALL SELECT n.level, n.idx, n.hash FROM wanted JOIN {table} n USING (level, idx)"
     )
     params = (
-        [level for level, _ in wanted],
-        [index for _, index in wanted],
+        bigint_array(level for level, _ in wanted),
+        bigint_array(index for _, index in wanted),
         MAX_LEVEL,
         with_root,
     )
-    tx.cursor.execute(statement, params, binary=True, prepare=True)
+    tx.cursor.execute(tx.sql(statement), params, binary=True, prepare=True)
     count = 0
     found: dict[NodeCoordinate, bytes] = {}
     for level, index, digest in tx.cursor.fetchall():
@@ -111,14 +113,18 @@ def insert_nodes(tx: Tx, nodes: Sequence[StoredNode]) -> None:
     try:
         if tx.dialect == "postgresql":
             # One statement, not one per row (psycopg's executemany): ~2 nodes per event.
-            tx.execute(
+            statement = (
                 f"INSERT INTO {tx.table(NODES_TABLE)} (level, idx, hash) "
-                "SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[])",
+                "SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[])"
+            )
+            tx.cursor.execute(
+                binary_parameters(statement),
                 (
                     [node[0] for node in nodes],
                     [node[1] for node in nodes],
                     [node[2] for node in nodes],
                 ),
+                prepare=True,
             )
         else:
             tx.executemany(
@@ -165,9 +171,9 @@ def block_levels(tx: Tx, start: int, width: int) -> list[list[bytes]]:
         "FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY "
         "AS r(level, first, stop, n) ORDER BY r.n",
         (
-            [level for level, _, _ in ranges],
-            [first for _, first, _ in ranges],
-            [end for _, _, end in ranges],
+            bigint_array(level for level, _, _ in ranges),
+            bigint_array(first for _, first, _ in ranges),
+            bigint_array(end for _, _, end in ranges),
         ),
     )
     return [row[0] or [] for row in rows]
@@ -201,3 +207,4 @@ def first_node_beyond(tx: Tx, size: int) -> NodeCoordinate | None:
     if not beyond:
         return None
     return min(beyond, key=lambda c: (c[1] << c[0], c[0]))
+

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from psycopg.rows import tuple_row
@@ -26,6 +27,22 @@ def select_all(tx: Tx, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         cursor.row_factory = None
         cursor.execute(statement, params)
         return cursor.fetchall()
+
+
+# psycopg adapts a list parameter element by element, in Python, by default as a text
+# array: ~50 ms for 10,000 (bigint, bigint, bytea) rows, ~12 ms in binary. A short list
+# of integers is cheapest as a ready array literal (0.05 against 0.14 ms for 2 x 64).
+
+
+@cache
+def binary_parameters(statement: str) -> str:
+    """A ``?``-placeholder statement for psycopg with every parameter sent in binary."""
+    return statement.replace("?", "%b")
+
+
+def bigint_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers, for a ``?::bigint[]`` parameter."""
+    return "{" + ",".join([str(int(value)) for value in values]) + "}"
 
 
 @contextmanager
