@@ -84,7 +84,8 @@ def leaf_count_and_nodes(
         f"WITH size AS (SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM {table} WHERE level = 0), "
         "wanted AS ("
         "SELECT w.level, w.idx FROM size, unnest(?::bigint[], ?::bigint[]) AS w(level, idx) "
-        # Only coordinates inside the stored tree are probed (a wrapped shift only adds one).
+        # Only coordinates inside the stored tree are probed (a shift wrapping past 64 bits
+        # lets one more through, which finds nothing or a node the tree does hold).
         "WHERE (w.idx + 1) << w.level::int <= size.n "
         "UNION SELECT l, (size.n >> l) - 1 FROM size, generate_series(0, ?) AS l "
         "WHERE ? AND (size.n >> l) & 1 = 1) "
@@ -169,7 +170,7 @@ def block_levels(tx: Tx, start: int, width: int) -> list[list[bytes]]:
         f"FROM {tx.table(NODES_TABLE)} n WHERE n.level = r.level AND n.idx >= r.first "
         "AND n.idx < r.stop) "
         "FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY "
-        "AS r(level, first, stop, n) ORDER BY r.n",
+        "AS r(level, first, stop, seq) ORDER BY r.seq",
         (
             bigint_array(level for level, _, _ in ranges),
             bigint_array(first for _, first, _ in ranges),
@@ -207,4 +208,3 @@ def first_node_beyond(tx: Tx, size: int) -> NodeCoordinate | None:
     if not beyond:
         return None
     return min(beyond, key=lambda c: (c[1] << c[0], c[0]))
-

@@ -83,10 +83,6 @@ def consistency_proof_in(tx: Tx, first: int, second: int) -> ConsistencyProof:
     return _consistency(tx, first, second)
 
 
-def stored_leaf_count(tx: Tx) -> int:
-    return leaf_count(tx)
-
-
 def _inclusion(tx: Tx, position: int, tree_size: int | None) -> InclusionProof:
     index = position - 1
     if tree_size is None and tx.dialect != "postgresql":
