@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from infrastructure.merkle.proofs import (
+    MAX_LEVEL,
+    consistency_candidates,
     consistency_proof,
     consistency_proof_coordinates,
+    inclusion_candidates,
     inclusion_proof,
     inclusion_proof_coordinates,
     verify_consistency,
@@ -32,14 +35,17 @@ from infrastructure.merkle.tree import (
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "MAX_LEVEL",
     "MissingNodeError",
     "NodeCoordinate",
     "RootBuilder",
     "StoredNode",
     "aligned_block_levels",
+    "consistency_candidates",
     "consistency_proof",
     "consistency_proof_coordinates",
     "frontier_coordinates",
+    "inclusion_candidates",
     "inclusion_proof",
     "inclusion_proof_coordinates",
     "leaf_hash",

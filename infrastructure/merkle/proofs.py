@@ -52,6 +52,29 @@ def consistency_proof(
     return _hashes_of(_consistency_proof_ranges(first, second), nodes)
 
 
+MAX_LEVEL = 62
+"""Highest level a stored node can have while its index fits a signed 64-bit column."""
+
+
+def inclusion_candidates(index: int) -> set[NodeCoordinate]:
+    """Nodes that, with ``root_coordinates(size)``, cover an inclusion proof of leaf ``index``
+    and its leaf for *any* tree size: the leaf and the sibling of each of its ancestors.
+
+    They let a store read a proof against a tree size it learns in the same statement.
+    """
+    return {(0, index)} | {(level, (index >> level) ^ 1) for level in range(MAX_LEVEL + 1)}
+
+
+def consistency_candidates(first: int) -> set[NodeCoordinate]:
+    """Nodes that, with ``root_coordinates(second)``, cover ``consistency_proof(first, second)``
+    and the root of ``first`` for *any* ``second``: that root's decomposition and the
+    siblings of the ancestors of the old tree's last leaf.
+    """
+    if first == 0:
+        return set()
+    return set(subtree_coordinates(0, first)) | inclusion_candidates(first - 1) - {(0, first - 1)}
+
+
 def verify_inclusion(
     leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> bool:

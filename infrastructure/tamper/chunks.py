@@ -16,7 +16,7 @@ from infrastructure.merkle import aligned_block_levels, node_hash, subtree_coord
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.event_rows import EventTable
 from infrastructure.tamper.leaf import StoredRow, UndecodableEvent, leaf_hashes
-from infrastructure.tamper.node_store import indexed_level_range, level_range
+from infrastructure.tamper.node_store import block_levels, indexed_level_range, level_range
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -58,13 +58,15 @@ def verify_chunk(
         finding = Finding(error.position, UNDECODABLE, str(error))
         rows = rows[: error.position - start - 1]
         leaves = leaf_hashes(rows)
-    leaf_finding = _compare_leaves(tx, start, leaves)
+    # A whole chunk's stored levels are read at once; one with a row missing, level by level.
+    stored = block_levels(tx, start, end - start) if finding is None else None
+    leaf_finding = _compare_leaves(tx, start, leaves, stored[0] if stored is not None else None)
     if leaf_finding is not None:
         finding = leaf_finding
         leaves = leaves[: leaf_finding.position - start - 1]
     levels = aligned_block_levels(leaves)
     if finding is None:
-        finding = _compare_inner_nodes(tx, start, levels)
+        finding = _compare_inner_nodes(tx, start, levels, stored)
     return ChunkOutcome(
         start=start,
         end=end,
@@ -83,8 +85,14 @@ def _first_gap(rows: Sequence[StoredRow], start: int, end: int) -> Finding | Non
     return Finding(start + len(rows) + 1, ROW_DELETED)
 
 
-def _compare_leaves(tx: Tx, start: int, leaves: list[bytes]) -> Finding | None:
-    if not leaves or level_range(tx, 0, start, start + len(leaves)) == leaves:
+def _compare_leaves(
+    tx: Tx, start: int, leaves: list[bytes], stored: list[bytes] | None
+) -> Finding | None:
+    if not leaves:
+        return None
+    if stored is None:
+        stored = level_range(tx, 0, start, start + len(leaves))
+    if stored == leaves:
         return None
     stored = indexed_level_range(tx, 0, start, start + len(leaves))
     for offset, leaf in enumerate(leaves):
@@ -112,11 +120,16 @@ def _leaf_difference(tx: Tx, start: int, offset: int, leaves: list[bytes], held:
     return Finding(index + 1, LEAF_MISMATCH, held.hex())
 
 
-def _compare_inner_nodes(tx: Tx, start: int, levels: list[list[bytes]]) -> Finding | None:
+def _compare_inner_nodes(
+    tx: Tx, start: int, levels: list[list[bytes]], read: list[list[bytes]] | None
+) -> Finding | None:
     for level in range(1, len(levels)):
         first = start >> level
         computed = levels[level]
-        stored = level_range(tx, level, first, first + len(computed))
+        if read is not None:
+            stored = read[level]
+        else:
+            stored = level_range(tx, level, first, first + len(computed))
         if stored != computed:
             offset = next(
                 (i for i, h in enumerate(computed) if i >= len(stored) or stored[i] != h),

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 
 import psycopg
 
-from infrastructure.merkle import NodeCoordinate, StoredNode
+from infrastructure.merkle import MAX_LEVEL, NodeCoordinate, StoredNode, root_coordinates
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.errors import MerkleLogDamaged
-from infrastructure.tamper.reads import select_all
+from infrastructure.tamper.reads import bigint_array, binary_parameters, select_all
 
 NODES_TABLE = "merkle_nodes"
 _BATCH = 256  # SQLite parses an OR chain as a tree no deeper than 1,000
@@ -43,7 +43,7 @@ def fetch_nodes(tx: Tx, coordinates: Iterable[NodeCoordinate]) -> dict[NodeCoord
             tx,
             f"SELECT n.level, n.idx, n.hash FROM unnest(?::bigint[], ?::bigint[]) "
             f"AS w(level, idx) JOIN {tx.table(NODES_TABLE)} n USING (level, idx)",
-            ([level for level, _ in wanted], [index for _, index in wanted]),
+            (bigint_array(level for level, _ in wanted), bigint_array(i for _, i in wanted)),
         )
         return {(row[0], row[1]): row[2] for row in rows}
     for first in range(0, len(wanted), _BATCH):
@@ -57,12 +57,80 @@ def fetch_nodes(tx: Tx, coordinates: Iterable[NodeCoordinate]) -> dict[NodeCoord
     return found
 
 
+def leaf_count(tx: Tx) -> int:
+    """How many leaves the stored tree holds."""
+    return int(
+        tx.scalar(f"SELECT COALESCE(MAX(idx) + 1, 0) FROM {tx.table(NODES_TABLE)} WHERE level = 0")
+    )
+
+
+def leaf_count_and_nodes(
+    tx: Tx, coordinates: Iterable[NodeCoordinate], *, with_root: bool
+) -> tuple[int, dict[NodeCoordinate, bytes]]:
+    """The stored leaf count and the stored hashes at ``coordinates``; ``with_root`` adds
+    those at ``root_coordinates(count)``.
+
+    One statement on PostgreSQL, so its snapshot holds the count and the nodes alike
+    and it needs no transaction around it.
+    """
+    wanted = sorted(set(coordinates))
+    if tx.dialect != "postgresql":
+        count = leaf_count(tx)
+        if with_root:
+            wanted.extend(root_coordinates(count))
+        return count, fetch_nodes(tx, wanted)
+    table = tx.table(NODES_TABLE)
+    statement = (
+        f"WITH size AS (SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM {table} WHERE level = 0), "
+        "wanted AS ("
+        "SELECT w.level, w.idx FROM size, unnest(?::bigint[], ?::bigint[]) AS w(level, idx) "
+        # Only coordinates inside the stored tree are probed (a shift wrapping past 64 bits
+        # lets one more through, which finds nothing or a node the tree does hold).
+        "WHERE (w.idx + 1) << w.level::int <= size.n "
+        "UNION SELECT l, (size.n >> l) - 1 FROM size, generate_series(0, ?) AS l "
+        "WHERE ? AND (size.n >> l) & 1 = 1) "
+        "SELECT -1::bigint, size.n, NULL::bytea FROM size "
+        f"UNION ALL SELECT n.level, n.idx, n.hash FROM wanted JOIN {table} n USING (level, idx)"
+    )
+    params = (
+        bigint_array(level for level, _ in wanted),
+        bigint_array(index for _, index in wanted),
+        MAX_LEVEL,
+        with_root,
+    )
+    tx.cursor.execute(tx.sql(statement), params, binary=True, prepare=True)
+    count = 0
+    found: dict[NodeCoordinate, bytes] = {}
+    for level, index, digest in tx.cursor.fetchall():
+        if level < 0:
+            count = index
+        else:
+            found[level, index] = digest
+    return count, found
+
+
 def insert_nodes(tx: Tx, nodes: Sequence[StoredNode]) -> None:
     """Adds new nodes in one statement; an existing coordinate means a damaged log."""
     try:
-        tx.executemany(
-            f"INSERT INTO {tx.table(NODES_TABLE)} (level, idx, hash) VALUES (?, ?, ?)", nodes
-        )
+        if tx.dialect == "postgresql":
+            # One statement, not one per row (psycopg's executemany): ~2 nodes per event.
+            statement = (
+                f"INSERT INTO {tx.table(NODES_TABLE)} (level, idx, hash) "
+                "SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[])"
+            )
+            tx.cursor.execute(
+                binary_parameters(statement),
+                (
+                    [node[0] for node in nodes],
+                    [node[1] for node in nodes],
+                    [node[2] for node in nodes],
+                ),
+                prepare=True,
+            )
+        else:
+            tx.executemany(
+                f"INSERT INTO {tx.table(NODES_TABLE)} (level, idx, hash) VALUES (?, ?, ?)", nodes
+            )
     except (sqlite3.IntegrityError, psycopg.errors.IntegrityError):
         first_level, first_index, _ = nodes[0]
         msg = (
@@ -81,6 +149,35 @@ def level_range(tx: Tx, level: int, start: int, end: int) -> list[bytes]:
         (level, start, end),
     )
     return [row[0] for row in rows]
+
+
+def block_levels(tx: Tx, start: int, width: int) -> list[list[bytes]]:
+    """Stored hashes of every node inside the aligned block of leaves ``[start, start +
+    width)``, level by level: ``level_range(tx, level, start >> level, ...)`` for each level
+    that has one, in one statement on PostgreSQL (an array per level, not a row per node).
+    """
+    ranges = []
+    level = 0
+    while width >> level:
+        first = start >> level
+        ranges.append((level, first, first + (width >> level)))
+        level += 1
+    if tx.dialect != "postgresql":
+        return [level_range(tx, level, first, end) for level, first, end in ranges]
+    rows = select_all(
+        tx,
+        "SELECT (SELECT array_agg(n.hash ORDER BY n.idx) "
+        f"FROM {tx.table(NODES_TABLE)} n WHERE n.level = r.level AND n.idx >= r.first "
+        "AND n.idx < r.stop) "
+        "FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY "
+        "AS r(level, first, stop, seq) ORDER BY r.seq",
+        (
+            bigint_array(level for level, _, _ in ranges),
+            bigint_array(first for _, first, _ in ranges),
+            bigint_array(end for _, _, end in ranges),
+        ),
+    )
+    return [row[0] or [] for row in rows]
 
 
 def indexed_level_range(tx: Tx, level: int, start: int, end: int) -> dict[int, bytes]:

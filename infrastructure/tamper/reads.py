@@ -1,17 +1,64 @@
-"""Bulk reads for verification: binary results on PostgreSQL (no hex-decoding of BYTEA)."""
+"""Reads of the tamper-evidence code: plain tuples, binary results on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
+from psycopg.rows import tuple_row
+
+from infrastructure.store.recorders import LedgerPostgresRecorder
 from infrastructure.store.sql import Tx
+
+if TYPE_CHECKING:
+    from infrastructure.ledger import Ledger
 
 
 def select_all(tx: Tx, statement: str, params: Sequence[Any] = ()) -> list[Any]:
     """Every row of a ``?``-placeholder query; BLOB / BYTEA come back as bytes on both stores."""
     if tx.dialect == "postgresql":
         tx.cursor.execute(tx.sql(statement), params, binary=True)
-    else:
-        tx.cursor.execute(statement, params)
-    return tx.cursor.fetchall()  # type: ignore[no-any-return]
+        return tx.cursor.fetchall()  # type: ignore[no-any-return]
+    # The pool's connections make sqlite3.Row objects; a bare cursor of the same
+    # transaction makes tuples, which halves the cost of reading a node row.
+    with closing(tx.cursor.connection.cursor()) as cursor:
+        cursor.row_factory = None
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+# psycopg adapts a list parameter element by element, in Python, by default as a text
+# array: ~50 ms for 10,000 (bigint, bigint, bytea) rows, ~12 ms in binary. A short list
+# of integers is cheapest as a ready array literal (0.05 against 0.14 ms for 2 x 64).
+
+
+@cache
+def binary_parameters(statement: str) -> str:
+    """A ``?``-placeholder statement for psycopg with every parameter sent in binary."""
+    return statement.replace("?", "%b")
+
+
+def bigint_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers, for a ``?::bigint[]`` parameter."""
+    return "{" + ",".join([str(int(value)) for value in values]) + "}"
+
+
+@contextmanager
+def single_statement_read(ledger: Ledger) -> Iterator[Tx]:
+    """A Tx for reads whose every statement stands alone (on SQLite, the read transaction).
+
+    On PostgreSQL it is a pooled connection in autocommit mode: no BEGIN and ROLLBACK
+    round trips, each statement reading its own snapshot.
+    """
+    store = ledger.store
+    if not isinstance(store, LedgerPostgresRecorder):
+        with ledger.read() as tx:
+            yield tx
+        return
+    with (
+        store.datastore.get_connection() as connection,
+        connection.cursor(row_factory=tuple_row) as cursor,
+    ):
+        yield Tx(cursor, "postgresql", store.schema)

@@ -38,6 +38,7 @@ from infrastructure.tamper.errors import (
     TreeSizeBeyondLog,
 )
 from infrastructure.tamper.leaf import leaf_hashes
+from infrastructure.tamper.node_store import NODES_TABLE
 from tests.builders import register
 
 RECORDED = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
@@ -207,6 +208,34 @@ def test_proofs_default_to_the_current_tree(ledger: Ledger) -> None:
     fill(ledger, 10)
     assert inclusion_proof_at(ledger, 3).tree_size == 10
     assert consistency_proof_between(ledger, 4).second == 10
+
+
+def test_proofs_at_the_current_tree_equal_proofs_at_its_given_size(ledger: Ledger) -> None:
+    """Read in one statement with the tree size, a proof is the one asked at that size."""
+    for size in (37, 38, 64, 65):
+        ledger.append(cluster_events(f"grown-to-{size}", size - ledger.last_position()))
+        for position in (1, 2, size // 2, size - 1, size):
+            assert inclusion_proof_at(ledger, position) == inclusion_proof_at(
+                ledger, position, size
+            )
+        for first in (0, 1, size // 3, size - 1, size):
+            assert consistency_proof_between(ledger, first) == consistency_proof_between(
+                ledger, first, size
+            )
+
+
+def test_proofs_at_the_current_tree_name_a_missing_node_as_damage(ledger: Ledger) -> None:
+    fill(ledger, 20)
+    with ledger.write() as tx:
+        tx.execute(f"DELETE FROM {tx.table(NODES_TABLE)} WHERE level = 1 AND idx = 3")
+    with pytest.raises(MerkleLogDamaged, match="tree size 20 are missing"):
+        inclusion_proof_at(ledger, 5)
+    with pytest.raises(MerkleLogDamaged, match="tree size 20 are missing"):
+        consistency_proof_between(ledger, 6)
+    with pytest.raises(PositionBeyondTree):
+        inclusion_proof_at(ledger, 21)
+    with pytest.raises(InvalidProofRequest):
+        consistency_proof_between(ledger, 21)
 
 
 def test_proof_requests_beyond_the_log_are_named_errors(ledger: Ledger) -> None:

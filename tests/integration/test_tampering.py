@@ -281,6 +281,26 @@ def test_an_altered_inner_node_is_named_with_the_first_position_it_covers(
     assert "positions 5..8" in report.problem.detail
 
 
+@pytest.mark.parametrize("chunk_bits", [2, 13])
+def test_a_deleted_inner_node_or_stored_leaf_is_named_where_it_was(
+    ledger: Ledger, raw: RawStore, chunk_bits: int
+) -> None:
+    build_history(ledger)
+    original = raw.run(f"SELECT hash FROM {raw.nodes} WHERE level = 1 AND idx = 3")[0][0]
+    raw.run(f"DELETE FROM {raw.nodes} WHERE level = 1 AND idx = 3")
+    report = verify_ledger(ledger, chunk_bits=chunk_bits)
+    assert failure(report) == (7, "tree-altered")
+    assert report.problem is not None
+    assert "positions 7..8" in report.problem.detail
+    raw.run(f"INSERT INTO {raw.nodes} (level, idx, hash) VALUES (1, 3, ?)", (bytes(original),))
+    assert verify_ledger(ledger, chunk_bits=chunk_bits).ok
+    raw.run(f"DELETE FROM {raw.nodes} WHERE level = 0 AND idx = 9")
+    report = verify_ledger(ledger, chunk_bits=chunk_bits)
+    assert failure(report) == (10, "tree-altered")
+    assert report.problem is not None
+    assert "leaf of position 10 is missing" in report.problem.detail
+
+
 @pytest.mark.parametrize("chunk_bits", [0, 1, 2, 3, 13])
 def test_chunk_size_changes_neither_the_root_nor_the_finding(
     ledger: Ledger, raw: RawStore, chunk_bits: int

@@ -17,9 +17,11 @@ from infrastructure.merkle import (
     NodeCoordinate,
     RootBuilder,
     StoredNode,
+    consistency_candidates,
     consistency_proof,
     consistency_proof_coordinates,
     frontier_coordinates,
+    inclusion_candidates,
     inclusion_proof,
     inclusion_proof_coordinates,
     leaf_hash,
@@ -456,6 +458,32 @@ def test_proofs_read_few_stored_nodes_all_inside_the_tree(size: int, data: st.Da
     ):
         assert len(coordinates) <= budget
         assert all((position + 1) << level <= size for level, position in coordinates)
+
+
+@settings(max_examples=150, deadline=None)
+@given(size=st.integers(min_value=1, max_value=2**62), data=st.data())
+def test_candidates_and_the_root_decomposition_cover_every_proof_at_any_size(
+    size: int, data: st.DataObject
+) -> None:
+    """What a store reads when it learns the tree size in the same statement as the nodes."""
+    index = data.draw(st.integers(min_value=0, max_value=size - 1))
+    first = data.draw(st.integers(min_value=0, max_value=size))
+    root = set(root_coordinates(size))
+    inclusion = {(0, index), *inclusion_proof_coordinates(index, size)}
+    assert inclusion <= inclusion_candidates(index) | root
+    consistency = {*consistency_proof_coordinates(first, size), *root_coordinates(first)}
+    assert consistency <= consistency_candidates(first) | root
+
+
+def test_candidates_cover_every_proof_in_every_small_tree() -> None:
+    for size in range(1, 130):
+        root = set(root_coordinates(size))
+        for index in range(size):
+            needed = {(0, index), *inclusion_proof_coordinates(index, size)}
+            assert needed <= inclusion_candidates(index) | root
+        for first in range(size + 1):
+            needed = {*consistency_proof_coordinates(first, size), *root_coordinates(first)}
+            assert needed <= consistency_candidates(first) | root
 
 
 # --- Appending and roots from stored nodes -------------------------------------------------
