@@ -8,7 +8,7 @@ aggregate from the events table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
 import msgspec
@@ -24,6 +24,7 @@ from domain.records import (
     evolve_stage_record,
     stage_record_from_history,
 )
+from infrastructure.projections.decoding import EventDecoder
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
     CLUSTER_REVIEWS,
@@ -33,10 +34,11 @@ from infrastructure.projections.tables import (
 )
 from infrastructure.store.sql import Tx
 
-Decode = Callable[[str, bytes], LedgerEvent]
 R = TypeVar("R", ClusterRecord, StageRecord)
 Facet = tuple[str, str]
 StoredRow = tuple[int, str, str, bytes]  # position, aggregate id, topic, state
+# A stored event, with the event itself when the caller holds it as stored (as_stored).
+PendingRow = tuple[int, str, str, bytes, LedgerEvent | None]
 
 _encoder = msgspec.msgpack.Encoder()
 CLUSTER_DECODER = msgspec.msgpack.Decoder(ClusterRecord)
@@ -78,11 +80,12 @@ class Records(Generic[R]):
                 self.loaded[record_id] = self.current[record_id] = found.get(record_id)
 
     def changed(self) -> list[tuple[str, R | None, R]]:
-        return [
+        """The records evolved since loaded, in key order (index-friendly writes)."""
+        return sorted(
             (key, self.loaded[key], record)
             for key, record in self.current.items()
             if record is not None and record is not self.loaded[key]
-        ]
+        )
 
     def settle(self) -> None:
         self.loaded = dict(self.current)
@@ -116,7 +119,7 @@ class PendingReviews:
             f"INSERT INTO {table} (cluster_id, version, stage, state) VALUES (?, ?, ?, ?)",
             [
                 (cluster_id, r.version, r.stage, _encoder.encode(r))
-                for cluster_id, reviews in self.rows.items()
+                for cluster_id, reviews in sorted(self.rows.items())
                 for r in reviews
             ],
         )
@@ -128,40 +131,49 @@ class PendingReviews:
 
 
 class ReadModelRun:
-    """Applies stored events in ledger order; nothing is written before ``flush``."""
+    """Applies stored events in ledger order; nothing is written before ``flush``.
 
-    def __init__(self, tx: Tx, decode: Decode) -> None:
+    Records stay in memory between ``apply`` calls, so a transaction spanning many
+    pages writes each record it touched once.
+    """
+
+    def __init__(self, tx: Tx, decoder: EventDecoder) -> None:
         self.tx = tx
-        self.decode = decode
+        self.decoder = decoder
         self.clusters = Records(CLUSTER_STATES, "cluster_id", CLUSTER_DECODER)
         self.stages = Records(STAGE_STATES, "stage_id", STAGE_DECODER)
         self.reviews = PendingReviews()
         self.failed_at: int | None = None
+        self.applied: list[PendingRow] = []
 
-    def apply(self, rows: Sequence[StoredRow]) -> None:
+    def apply(self, rows: Sequence[PendingRow]) -> None:
         """Applies stored events in order; raises ProjectionFailed naming the first that fails.
 
         Each aggregate's events are applied as one run (the fast path); if anything
-        fails, the run is redone one event at a time to find, and stop at, that event.
+        fails, everything since the last flush is redone one event at a time to
+        find, and stop at, that event.
         """
-        self._load({row[1] for row in rows})
+        groups = _by_aggregate(rows)
+        self._load(groups)
         try:
-            self._apply_runs(rows)
+            for aggregate_id, group in groups.items():
+                self._apply_group(aggregate_id, group)
         except Exception:
             self.clusters.reset()
             self.stages.reset()
             self.reviews.clear()
-            for position, aggregate_id, topic, state in rows:
+            for row in [*self.applied, *rows]:
                 try:
-                    self._apply_runs([(position, aggregate_id, topic, state)])
+                    self._apply_group(row[1], [row])
                 except Exception as error:
-                    self.failed_at = position
-                    msg = f"event of {aggregate_id} at position {position}: {error}"
+                    self.failed_at = row[0]
+                    msg = f"event of {row[1]} at position {row[0]}: {error}"
                     raise ProjectionFailed(msg) from error
             raise
+        self.applied.extend(rows)
 
     def flush(self) -> None:
-        self._write_clusters(list(self.clusters.changed()))
+        self._write_clusters(self.clusters.changed())
         for stage_id, _, stage in self.stages.changed():
             self.tx.execute(
                 f"INSERT INTO {self.tx.table(STAGE_STATES)} (stage_id, number, state) "
@@ -171,20 +183,25 @@ class ReadModelRun:
         self.reviews.write(self.tx)
         self.clusters.settle()
         self.stages.settle()
+        self.applied.clear()
 
     # --- applying -----------------------------------------------------------
 
-    def _apply_runs(self, rows: Sequence[StoredRow]) -> None:
-        runs: dict[str, list[LedgerEvent]] = {}
-        for position, aggregate_id, topic, state in rows:
-            event = self.decode(topic, state)
+    def _apply_group(self, aggregate_id: str, group: Sequence[PendingRow]) -> None:
+        decoder = self.decoder.by_topic
+        events = [
+            event
+            if event is not None
+            else (decoder.get(topic) or self.decoder.for_topic(topic))(state)
+            for _, _, topic, state, event in group
+        ]
+        start = 0
+        for index, event in enumerate(events):
             if isinstance(event, EventCorrected):
-                self._advance(aggregate_id, runs.pop(aggregate_id, []))
-                self._refold(aggregate_id, position)
-            else:
-                runs.setdefault(aggregate_id, []).append(event)
-        for aggregate_id, events in runs.items():
-            self._advance(aggregate_id, events)
+                self._advance(aggregate_id, events[start:index])
+                self._refold(aggregate_id, group[index][0])
+                start = index + 1
+        self._advance(aggregate_id, events[start:] if start else events)
 
     def _advance(self, key: str, events: list[LedgerEvent]) -> None:
         if not events:
@@ -215,11 +232,12 @@ class ReadModelRun:
             "ORDER BY originator_version",
             (aggregate_id, position),
         )
-        return [self.decode(topic, bytes(state)) for topic, state in self.tx.fetchall()]
+        decode = self.decoder.decode
+        return [decode(topic, bytes(state)) for topic, state in self.tx.fetchall()]
 
     # --- loading and writing ------------------------------------------------
 
-    def _load(self, ids: set[str]) -> None:
+    def _load(self, ids: Iterable[str]) -> None:
         self.clusters.load(self.tx, (i for i in ids if i.startswith("cluster:")))
         self.stages.load(self.tx, (i for i in ids if i.startswith("stage:")))
 
@@ -242,6 +260,8 @@ class ReadModelRun:
             new = facets(after)
             removed.extend((f, v, cluster_id) for f, v in sorted(old - new))
             added.extend((f, v, cluster_id) for f, v in sorted(new - old))
+        removed.sort()
+        added.sort()
         if removed:
             tx.executemany(
                 f"DELETE FROM {tx.table(CLUSTER_FACETS)} "
@@ -254,6 +274,18 @@ class ReadModelRun:
                 "VALUES (?, ?, ?)",
                 added,
             )
+
+
+def _by_aggregate(rows: Sequence[PendingRow]) -> dict[str, list[PendingRow]]:
+    """Rows per aggregate, each in ledger order; aggregates in order of first appearance."""
+    groups: dict[str, list[PendingRow]] = {}
+    for row in rows:
+        group = groups.get(row[1])
+        if group is None:
+            groups[row[1]] = [row]
+        else:
+            group.append(row)
+    return groups
 
 
 def facets(record: ClusterRecord) -> set[Facet]:

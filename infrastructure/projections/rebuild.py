@@ -16,7 +16,7 @@ import msgspec
 
 from domain.errors import ProjectionFailed
 from infrastructure.ledger import Ledger
-from infrastructure.mapper import MsgspecMapper
+from infrastructure.projections.decoding import EventDecoder
 from infrastructure.projections.read_models import ReadModelRun, StoredRow, is_projected
 from infrastructure.projections.tables import (
     advance_tracking,
@@ -27,7 +27,7 @@ from infrastructure.projections.tables import (
 )
 from infrastructure.store.sql import Tx
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 50_000
 
 
 class RebuildProgress(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,7 +77,7 @@ def follow(
     ledger: Ledger, progress: Progress | None = None, *, batch_size: int = BATCH_SIZE
 ) -> RebuildReport:
     """Applies the events after the tracking position, one committed page at a time."""
-    decode = MsgspecMapper().decode_state
+    decoder = EventDecoder()
     started = time.perf_counter()
     last = ledger.last_position()
     events = 0
@@ -91,10 +91,10 @@ def follow(
             if not page:
                 position = tracked
                 break
-            run = ReadModelRun(tx, decode)
+            run = ReadModelRun(tx, decoder)
             done = page[-1][0]
             try:
-                run.apply([row for row in page if is_projected(row[1])])
+                run.apply([(*row, None) for row in page if is_projected(row[1])])
             except ProjectionFailed as error:
                 failure = error
                 done = tracked if run.failed_at is None else run.failed_at - 1

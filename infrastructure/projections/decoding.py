@@ -1,0 +1,131 @@
+"""Events as the read models apply them: decoded from their stored bytes, or taken as
+the ledger appended them when that is the same value.
+
+A rebuild decodes every stored state; an append hook already holds the events it
+writes. Both must give byte-identical read models, and a command's in-memory event
+may differ from its stored JSON where a float field holds an int (``3`` decodes as
+``3.0``, and msgpack encodes the two differently). An event is used as appended only
+when every float it can hold is a float; anything else is decoded from its bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import msgspec
+from msgspec import inspect
+
+from domain.events import LedgerEvent
+from infrastructure.event_catalogue import current_topics
+from infrastructure.mapper import MsgspecMapper
+
+DecodeState = Callable[[bytes], LedgerEvent]
+Check = Callable[[Any], bool]
+
+
+class EventDecoder:
+    """One typed decoder per topic; retired topics go through the mapper's upcasters."""
+
+    def __init__(self) -> None:
+        self._mapper = MsgspecMapper()
+        self._topics = current_topics()
+        self.by_topic: dict[str, DecodeState] = {}
+
+    def for_topic(self, topic: str) -> DecodeState:
+        found = self.by_topic.get(topic)
+        if found is None:
+            cls = self._topics.get(topic)
+            found = (
+                msgspec.json.Decoder(cls).decode
+                if cls is not None
+                else partial(self._mapper.decode_state, topic)
+            )
+            self.by_topic[topic] = found
+        return found
+
+    def decode(self, topic: str, state: bytes) -> LedgerEvent:
+        return self.for_topic(topic)(state)
+
+
+_checks: dict[type[Any], Check | None] = {}
+
+
+def as_stored(event: LedgerEvent | None) -> LedgerEvent | None:
+    """The event itself if decoding its stored bytes would give an equal value, else None."""
+    if event is None:
+        return None
+    cls = type(event)
+    if cls not in _checks:
+        _checks[cls] = _check_for(inspect.type_info(cls))
+    check = _checks[cls]
+    return event if check is None or check(event) else None
+
+
+def _never(_: Any) -> bool:
+    return False
+
+
+def _is_float(value: Any) -> bool:
+    return type(value) is float
+
+
+def _check_for(info: inspect.Type) -> Check | None:
+    """None when any value of the type survives a JSON round trip as it is."""
+    if isinstance(info, inspect.FloatType):
+        return _is_float
+    if isinstance(info, inspect.AnyType):
+        return _never  # untyped JSON: a tuple comes back as a list
+    if isinstance(info, inspect.UnionType):
+        return _union_check(info)
+    if isinstance(info, inspect.DictType):
+        keys, values = _check_for(info.key_type), _check_for(info.value_type)
+        if keys is None and values is None:
+            return None
+        return partial(_dict_ok, keys or _always, values or _always)
+    if isinstance(info, inspect.ListType | inspect.VarTupleType | inspect.SetType):
+        item = _check_for(info.item_type)
+        return None if item is None else partial(_items_ok, item)
+    if isinstance(info, inspect.TupleType):
+        items = [_check_for(t) or _always for t in info.item_types]
+        return None if all(c is _always for c in items) else partial(_tuple_ok, items)
+    if isinstance(info, inspect.StructType):
+        fields = [(f.name, _check_for(f.type)) for f in info.fields]
+        checked = [(name, check) for name, check in fields if check is not None]
+        return None if not checked else partial(_struct_ok, checked)
+    return None
+
+
+def _union_check(info: inspect.UnionType) -> Check | None:
+    members = [t for t in info.types if not isinstance(t, inspect.NoneType)]
+    checks = [_check_for(t) for t in members]
+    if all(c is None for c in checks):
+        return None
+    if len(members) == 1 and isinstance(members[0], inspect.FloatType):
+        return _optional_float
+    return _never  # a union mixing floats with other types: decode to be sure
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+def _optional_float(value: Any) -> bool:
+    return value is None or type(value) is float
+
+
+def _dict_ok(keys: Check, values: Check, value: Any) -> bool:
+    return all(keys(k) and values(v) for k, v in value.items())
+
+
+def _items_ok(item: Check, value: Any) -> bool:
+    return all(item(v) for v in value)
+
+
+def _tuple_ok(items: list[Check], value: Any) -> bool:
+    return len(items) == len(value) and all(c(v) for c, v in zip(items, value, strict=True))
+
+
+def _struct_ok(fields: list[tuple[str, Check]], value: Any) -> bool:
+    return all(check(getattr(value, name)) for name, check in fields)
