@@ -26,27 +26,32 @@ Check = Callable[[Any], bool]
 
 
 class EventDecoder:
-    """One typed decoder per topic; retired topics go through the mapper's upcasters."""
+    """Decodes stored states; ``by_topic[topic]`` is that topic's decoding function."""
 
     def __init__(self) -> None:
-        self._mapper = MsgspecMapper()
-        self._topics = current_topics()
-        self.by_topic: dict[str, DecodeState] = {}
-
-    def for_topic(self, topic: str) -> DecodeState:
-        found = self.by_topic.get(topic)
-        if found is None:
-            cls = self._topics.get(topic)
-            found = (
-                msgspec.json.Decoder(cls).decode
-                if cls is not None
-                else partial(self._mapper.decode_state, topic)
-            )
-            self.by_topic[topic] = found
-        return found
+        self.by_topic = DecodersByTopic()
 
     def decode(self, topic: str, state: bytes) -> LedgerEvent:
-        return self.for_topic(topic)(state)
+        return self.by_topic[topic](state)
+
+
+class DecodersByTopic(dict[str, DecodeState]):
+    """One typed decoder per topic, made on first use; retired topics are upcast."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mapper = MsgspecMapper()
+        self._topics = current_topics()
+
+    def __missing__(self, topic: str) -> DecodeState:
+        cls = self._topics.get(topic)
+        found: DecodeState = (
+            msgspec.json.Decoder(cls).decode
+            if cls is not None
+            else partial(self._mapper.decode_state, topic)
+        )
+        self[topic] = found
+        return found
 
 
 _checks: dict[type[Any], Check | None] = {}

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from infrastructure.projections.decoding import EventDecoder, as_stored
-from infrastructure.projections.read_models import ReadModelRun, is_projected
+from infrastructure.projections.read_models import ReadModelRun
 from infrastructure.projections.tables import advance_tracking, create_tables
 from infrastructure.store.hooks import AppendedEvent
 from infrastructure.store.sql import Tx
@@ -34,7 +34,6 @@ class ProjectionHook:
             [
                 (a.position, a.originator_id, a.topic, a.state, as_stored(a.event))
                 for a in appended
-                if is_projected(a.originator_id)
             ]
         )
         run.flush()

@@ -47,8 +47,11 @@ REVIEW_DECODER = msgspec.msgpack.Decoder(Review)
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
 
+PROJECTED = ("cluster:", "stage:")
+
+
 def is_projected(aggregate_id: str) -> bool:
-    return aggregate_id.startswith(("cluster:", "stage:"))
+    return aggregate_id.startswith(PROJECTED)
 
 
 def encode_record(record: ClusterRecord | StageRecord) -> bytes:
@@ -163,6 +166,8 @@ class ReadModelRun:
             self.stages.reset()
             self.reviews.clear()
             for row in [*self.applied, *rows]:
+                if not is_projected(row[1]):
+                    continue
                 try:
                     self._apply_group(row[1], [row])
                 except Exception as error:
@@ -188,11 +193,9 @@ class ReadModelRun:
     # --- applying -----------------------------------------------------------
 
     def _apply_group(self, aggregate_id: str, group: Sequence[PendingRow]) -> None:
-        decoder = self.decoder.by_topic
+        decoders = self.decoder.by_topic
         events = [
-            event
-            if event is not None
-            else (decoder.get(topic) or self.decoder.for_topic(topic))(state)
+            decoders[topic](state) if event is None else event
             for _, _, topic, state, event in group
         ]
         start = 0
@@ -277,14 +280,14 @@ class ReadModelRun:
 
 
 def _by_aggregate(rows: Sequence[PendingRow]) -> dict[str, list[PendingRow]]:
-    """Rows per aggregate, each in ledger order; aggregates in order of first appearance."""
+    """The projected aggregates' rows, each in ledger order, by order of first appearance."""
     groups: dict[str, list[PendingRow]] = {}
     for row in rows:
         group = groups.get(row[1])
-        if group is None:
-            groups[row[1]] = [row]
-        else:
+        if group is not None:
             group.append(row)
+        elif row[1].startswith(PROJECTED):
+            groups[row[1]] = [row]
     return groups
 
 

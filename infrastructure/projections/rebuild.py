@@ -17,7 +17,7 @@ import msgspec
 from domain.errors import ProjectionFailed
 from infrastructure.ledger import Ledger
 from infrastructure.projections.decoding import EventDecoder
-from infrastructure.projections.read_models import ReadModelRun, StoredRow, is_projected
+from infrastructure.projections.read_models import PendingRow, ReadModelRun
 from infrastructure.projections.tables import (
     advance_tracking,
     create_tables,
@@ -94,7 +94,7 @@ def follow(
             run = ReadModelRun(tx, decoder)
             done = page[-1][0]
             try:
-                run.apply([(*row, None) for row in page if is_projected(row[1])])
+                run.apply(page)
             except ProjectionFailed as error:
                 failure = error
                 done = tracked if run.failed_at is None else run.failed_at - 1
@@ -113,15 +113,16 @@ def follow(
     return RebuildReport(position=position, events=events, seconds=time.perf_counter() - started)
 
 
-def read_page(tx: Tx, after: int, limit: int) -> list[StoredRow]:
+def read_page(tx: Tx, after: int, limit: int) -> list[PendingRow]:
     table, column = events_table(tx)
+    # NULL: no decoded event comes with a stored row.
     tx.execute(
-        f"SELECT {column}, originator_id, topic, state FROM {table} "
+        f"SELECT {column}, originator_id, topic, state, NULL FROM {table} "
         f"WHERE {column} > ? ORDER BY {column} LIMIT ?",
         (after, limit),
     )
-    # Both drivers already return (int, str, str, bytes).
-    return cast("list[StoredRow]", tx.cursor.fetchall())
+    # Both drivers already return (int, str, str, bytes, None).
+    return cast("list[PendingRow]", tx.cursor.fetchall())
 
 
 def _lock_out_writers(tx: Tx) -> None:
