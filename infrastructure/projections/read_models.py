@@ -24,6 +24,7 @@ from domain.records import (
     evolve_stage_record,
     stage_record_from_history,
 )
+from infrastructure.projections.bulk import delete_rows, insert_rows
 from infrastructure.projections.decoding import EventDecoder
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
@@ -39,6 +40,7 @@ Facet = tuple[str, str]
 StoredRow = tuple[int, str, str, bytes]  # position, aggregate id, topic, state
 # A stored event, with the event itself when the caller holds it as stored (as_stored).
 PendingRow = tuple[int, str, str, bytes, LedgerEvent | None]
+ReviewRow = tuple[str, int, int, bytes]  # cluster id, version, stage, state
 
 _encoder = msgspec.msgpack.Encoder()
 CLUSTER_DECODER = msgspec.msgpack.Decoder(ClusterRecord)
@@ -98,33 +100,37 @@ class Records(Generic[R]):
 
 
 class PendingReviews:
-    """Criteria reviews to insert, per cluster; a refolded cluster's rows are replaced."""
+    """Criteria reviews to insert, per cluster, encoded as they come (bytes are smaller
+    than structs); a refolded cluster's rows are replaced."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[Review]] = {}
+        self.rows: dict[str, list[ReviewRow]] = {}
         self.replaced: set[str] = set()
 
     def add(self, cluster_id: str, reviews: Sequence[Review]) -> None:
         if reviews:
-            self.rows.setdefault(cluster_id, []).extend(reviews)
+            encode = _encoder.encode
+            rows = [(cluster_id, r.version, r.stage, encode(r)) for r in reviews]
+            pending = self.rows.get(cluster_id)
+            if pending is None:
+                self.rows[cluster_id] = rows
+            else:
+                pending.extend(rows)
 
     def replace(self, cluster_id: str, reviews: Sequence[Review]) -> None:
         self.replaced.add(cluster_id)
-        self.rows[cluster_id] = list(reviews)
+        self.rows[cluster_id] = []
+        self.add(cluster_id, reviews)
 
     def write(self, tx: Tx) -> None:
         table = tx.table(CLUSTER_REVIEWS)
-        if self.replaced:
-            tx.executemany(
-                f"DELETE FROM {table} WHERE cluster_id = ?", [(c,) for c in sorted(self.replaced)]
-            )
-        tx.executemany(
-            f"INSERT INTO {table} (cluster_id, version, stage, state) VALUES (?, ?, ?, ?)",
-            [
-                (cluster_id, r.version, r.stage, _encoder.encode(r))
-                for cluster_id, reviews in sorted(self.rows.items())
-                for r in reviews
-            ],
+        delete_rows(tx, table, [("cluster_id", "text")], [(c,) for c in sorted(self.replaced)])
+        insert_rows(
+            tx,
+            table,
+            [("cluster_id", "text"), ("version", "integer"), ("stage", "integer"),
+             ("state", "bytea")],
+            [row for _, rows in sorted(self.rows.items()) for row in rows],
         )
         self.clear()
 
@@ -179,12 +185,14 @@ class ReadModelRun:
 
     def flush(self) -> None:
         self._write_clusters(self.clusters.changed())
-        for stage_id, _, stage in self.stages.changed():
-            self.tx.execute(
-                f"INSERT INTO {self.tx.table(STAGE_STATES)} (stage_id, number, state) "
-                "VALUES (?, ?, ?) ON CONFLICT (stage_id) DO UPDATE SET state = excluded.state",
-                (stage_id, stage.stage.number, encode_record(stage)),
-            )
+        insert_rows(
+            self.tx,
+            self.tx.table(STAGE_STATES),
+            [("stage_id", "text"), ("number", "integer"), ("state", "bytea")],
+            [(key, stage.stage.number, encode_record(stage)) for key, _, stage in
+             self.stages.changed()],
+            on_conflict="ON CONFLICT (stage_id) DO UPDATE SET state = excluded.state",
+        )
         self.reviews.write(self.tx)
         self.clusters.settle()
         self.stages.settle()
@@ -251,32 +259,25 @@ class ReadModelRun:
         if not changed:
             return
         tx = self.tx
-        tx.executemany(
-            f"INSERT INTO {tx.table(CLUSTER_STATES)} (cluster_id, slug, state) VALUES (?, ?, ?) "
-            "ON CONFLICT (cluster_id) DO UPDATE SET state = excluded.state",
+        insert_rows(
+            tx,
+            tx.table(CLUSTER_STATES),
+            [("cluster_id", "text"), ("slug", "text"), ("state", "bytea")],
             [(cluster_id, after.slug, encode_record(after)) for cluster_id, _, after in changed],
+            on_conflict="ON CONFLICT (cluster_id) DO UPDATE SET state = excluded.state",
         )
         removed: list[tuple[str, str, str]] = []
         added: list[tuple[str, str, str]] = []
         for cluster_id, before, after in changed:
             old = set() if before is None else facets(before)
             new = facets(after)
-            removed.extend((f, v, cluster_id) for f, v in sorted(old - new))
-            added.extend((f, v, cluster_id) for f, v in sorted(new - old))
+            removed.extend((f, v, cluster_id) for f, v in old - new)
+            added.extend((f, v, cluster_id) for f, v in new - old)
         removed.sort()
         added.sort()
-        if removed:
-            tx.executemany(
-                f"DELETE FROM {tx.table(CLUSTER_FACETS)} "
-                "WHERE facet = ? AND value = ? AND cluster_id = ?",
-                removed,
-            )
-        if added:
-            tx.executemany(
-                f"INSERT INTO {tx.table(CLUSTER_FACETS)} (facet, value, cluster_id) "
-                "VALUES (?, ?, ?)",
-                added,
-            )
+        columns = [("facet", "text"), ("value", "text"), ("cluster_id", "text")]
+        delete_rows(tx, tx.table(CLUSTER_FACETS), columns, removed)
+        insert_rows(tx, tx.table(CLUSTER_FACETS), columns, added)
 
 
 def _by_aggregate(rows: Sequence[PendingRow]) -> dict[str, list[PendingRow]]:
