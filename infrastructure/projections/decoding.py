@@ -62,18 +62,11 @@ def as_stored(event: LedgerEvent | None) -> LedgerEvent | None:
     if event is None:
         return None
     cls = type(event)
-    if cls not in _checks:
-        _checks[cls] = _check_for(inspect.type_info(cls))
-    check = _checks[cls]
+    try:
+        check = _checks[cls]
+    except KeyError:
+        check = _checks[cls] = _check_for(inspect.type_info(cls))
     return event if check is None or check(event) else None
-
-
-def _never(_: Any) -> bool:
-    return False
-
-
-def _is_float(value: Any) -> bool:
-    return type(value) is float
 
 
 def _check_for(info: inspect.Type) -> Check | None:
@@ -85,52 +78,67 @@ def _check_for(info: inspect.Type) -> Check | None:
     if isinstance(info, inspect.UnionType):
         return _union_check(info)
     if isinstance(info, inspect.DictType):
-        keys, values = _check_for(info.key_type), _check_for(info.value_type)
-        if keys is None and values is None:
+        if _check_for(info.key_type) is not None:
+            return _never
+        values = _check_for(info.value_type)
+        if values is None:
             return None
-        return partial(_dict_ok, keys or _always, values or _always)
+        return _float_values if values is _is_float else _each(values, dict.values)
     if isinstance(info, inspect.ListType | inspect.VarTupleType | inspect.SetType):
         item = _check_for(info.item_type)
-        return None if item is None else partial(_items_ok, item)
+        return None if item is None else _each(item, iter)
     if isinstance(info, inspect.TupleType):
-        items = [_check_for(t) or _always for t in info.item_types]
-        return None if all(c is _always for c in items) else partial(_tuple_ok, items)
+        items = [_check_for(t) for t in info.item_types]
+        return None if all(c is None for c in items) else _never
     if isinstance(info, inspect.StructType):
         fields = [(f.name, _check_for(f.type)) for f in info.fields]
-        checked = [(name, check) for name, check in fields if check is not None]
-        return None if not checked else partial(_struct_ok, checked)
+        return _fields([(name, check) for name, check in fields if check is not None])
     return None
 
 
 def _union_check(info: inspect.UnionType) -> Check | None:
     members = [t for t in info.types if not isinstance(t, inspect.NoneType)]
-    checks = [_check_for(t) for t in members]
-    if all(c is None for c in checks):
+    if all(_check_for(t) is None for t in members):
         return None
     if len(members) == 1 and isinstance(members[0], inspect.FloatType):
         return _optional_float
     return _never  # a union mixing floats with other types: decode to be sure
 
 
-def _always(_: Any) -> bool:
-    return True
+def _never(_: Any) -> bool:
+    return False
+
+
+def _is_float(value: Any) -> bool:
+    return type(value) is float
 
 
 def _optional_float(value: Any) -> bool:
     return value is None or type(value) is float
 
 
-def _dict_ok(keys: Check, values: Check, value: Any) -> bool:
-    return all(keys(k) and values(v) for k, v in value.items())
+_FLOAT = frozenset({float})
 
 
-def _items_ok(item: Check, value: Any) -> bool:
-    return all(item(v) for v in value)
+def _float_values(value: dict[Any, Any]) -> bool:
+    return set(map(type, value.values())) <= _FLOAT
 
 
-def _tuple_ok(items: list[Check], value: Any) -> bool:
-    return len(items) == len(value) and all(c(v) for c, v in zip(items, value, strict=True))
+def _each(check: Check, items: Callable[[Any], Any]) -> Check:
+    def each(value: Any) -> bool:
+        return all(check(item) for item in items(value))
+
+    return each
 
 
-def _struct_ok(fields: list[tuple[str, Check]], value: Any) -> bool:
-    return all(check(getattr(value, name)) for name, check in fields)
+def _fields(checks: list[tuple[str, Check]]) -> Check | None:
+    if not checks:
+        return None
+    if len(checks) == 1:
+        ((name, only),) = checks
+        return lambda value: only(getattr(value, name))
+
+    def every(value: Any) -> bool:
+        return all(check(getattr(value, name)) for name, check in checks)
+
+    return every
