@@ -37,8 +37,8 @@ from infrastructure.store.sql import Tx
 
 R = TypeVar("R", ClusterRecord, StageRecord)
 Facet = tuple[str, str]
-StoredRow = tuple[int, str, str, bytes]  # position, aggregate id, topic, state
-# A stored event, with the event itself when the caller holds it as stored (as_stored).
+# Position, aggregate id, topic, stored state, and the event itself when the caller
+# already holds it in its stored form (decoding.as_stored), else None.
 PendingRow = tuple[int, str, str, bytes, LedgerEvent | None]
 ReviewRow = tuple[str, int, int, bytes]  # cluster id, version, stage, state
 
@@ -47,8 +47,6 @@ CLUSTER_DECODER = msgspec.msgpack.Decoder(ClusterRecord)
 STAGE_DECODER = msgspec.msgpack.Decoder(StageRecord)
 REVIEW_DECODER = msgspec.msgpack.Decoder(Review)
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
-
-
 PROJECTED = ("cluster:", "stage:")
 
 

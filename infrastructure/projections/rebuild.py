@@ -4,6 +4,11 @@ Both stream the events table a page at a time; each page is applied and
 committed with the tracking position in one transaction. If an event fails,
 what came before it is committed, the tracking position stops just before it,
 and the failure is raised with the event's position: a rerun resumes there.
+
+Pages are large (``BATCH_SIZE`` events): each aggregate's events in a page are
+folded in one call and each record a page touches is written once, with few
+commits. Memory is bounded by the page and the number of aggregates it touches,
+never by the length of the ledger.
 """
 
 from __future__ import annotations
