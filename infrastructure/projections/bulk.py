@@ -2,9 +2,11 @@
 
 SQLite's ``executemany`` steps one prepared statement in C. psycopg's sends one
 statement per row (pipelined, but each row still costs a round of Python and a
-server-side execution), so on PostgreSQL the rows travel as one array per column,
-in binary (``%b``: no escaping of each bytea), expanded by ``unnest`` in a single
-statement.
+server-side execution). So on PostgreSQL plain inserts are one binary ``COPY``
+(for 537,358 review rows: 1.6 s against 6.0 s for ``INSERT … unnest`` and far
+more for ``executemany``), and upserts and deletes, which ``COPY`` cannot do,
+send one array per column, in binary (``%b``: no escaping of each bytea),
+expanded by ``unnest`` in a single statement.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ def insert_rows(
     if not rows:
         return
     names = ", ".join(name for name, _ in columns)
-    if tx.dialect == "postgresql":
+    if tx.dialect == "postgresql" and not on_conflict:
+        with tx.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([kind for _, kind in columns])
+            for row in rows:
+                copy.write_row(row)
+    elif tx.dialect == "postgresql":
         arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
         tx.execute(
             f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {on_conflict}",
