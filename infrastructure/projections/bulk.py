@@ -17,6 +17,9 @@ from typing import Any
 from infrastructure.store.sql import Tx
 
 Column = tuple[str, str]  # name, PostgreSQL type
+# COPY costs a round trip more than one INSERT: worth it for many rows, not for the
+# few an append of one command writes.
+COPY_FROM_ROWS = 100
 
 
 def insert_rows(
@@ -31,7 +34,7 @@ def insert_rows(
     if not rows:
         return
     names = ", ".join(name for name, _ in columns)
-    if tx.dialect == "postgresql" and not on_conflict:
+    if tx.dialect == "postgresql" and not on_conflict and len(rows) >= COPY_FROM_ROWS:
         with tx.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([kind for _, kind in columns])
             for row in rows:
