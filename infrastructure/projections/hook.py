@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from infrastructure.mapper import MsgspecMapper
-from infrastructure.projections.read_models import ReadModelRun, is_projected
+from infrastructure.projections.decoding import EventDecoder, as_stored
+from infrastructure.projections.read_models import ReadModelRun
 from infrastructure.projections.tables import advance_tracking, create_tables
 from infrastructure.store.hooks import AppendedEvent
 from infrastructure.store.sql import Tx
@@ -16,7 +16,7 @@ class ProjectionHook:
     """Applies each append to the read models, exactly once, or fails the append."""
 
     def __init__(self) -> None:
-        self.decode = MsgspecMapper().decode_state
+        self.decoder = EventDecoder()
 
     def create_tables(self, tx: Tx) -> None:
         create_tables(tx)
@@ -27,14 +27,13 @@ class ProjectionHook:
         if not appended:
             return
         advance_tracking(tx, appended[0].position - 1, appended[-1].position)
-        run = ReadModelRun(tx, self.decode)
-        # From the stored bytes, as a rebuild reads them: the command's in-memory
-        # event may hold e.g. an int where the stored JSON decodes to a float.
+        run = ReadModelRun(tx, self.decoder)
+        # The appended event is applied as is only where it equals its stored bytes
+        # decoded, as a rebuild reads them (see decoding.as_stored); else it is decoded.
         run.apply(
             [
-                (a.position, a.originator_id, a.topic, a.state)
+                (a.position, a.originator_id, a.topic, a.state, as_stored(a.event))
                 for a in appended
-                if is_projected(a.originator_id)
             ]
         )
         run.flush()

@@ -8,7 +8,7 @@ aggregate from the events table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
 import msgspec
@@ -24,6 +24,8 @@ from domain.records import (
     evolve_stage_record,
     stage_record_from_history,
 )
+from infrastructure.projections.bulk import delete_rows, insert_rows
+from infrastructure.projections.decoding import EventDecoder
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
     CLUSTER_REVIEWS,
@@ -33,20 +35,23 @@ from infrastructure.projections.tables import (
 )
 from infrastructure.store.sql import Tx
 
-Decode = Callable[[str, bytes], LedgerEvent]
 R = TypeVar("R", ClusterRecord, StageRecord)
 Facet = tuple[str, str]
-StoredRow = tuple[int, str, str, bytes]  # position, aggregate id, topic, state
+# Position, aggregate id, topic, stored state, and the event itself when the caller
+# already holds it in its stored form (decoding.as_stored), else None.
+PendingRow = tuple[int, str, str, bytes, LedgerEvent | None]
+ReviewRow = tuple[str, int, int, bytes]  # cluster id, version, stage, state
 
 _encoder = msgspec.msgpack.Encoder()
 CLUSTER_DECODER = msgspec.msgpack.Decoder(ClusterRecord)
 STAGE_DECODER = msgspec.msgpack.Decoder(StageRecord)
 REVIEW_DECODER = msgspec.msgpack.Decoder(Review)
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+PROJECTED = ("cluster:", "stage:")
 
 
 def is_projected(aggregate_id: str) -> bool:
-    return aggregate_id.startswith(("cluster:", "stage:"))
+    return aggregate_id.startswith(PROJECTED)
 
 
 def encode_record(record: ClusterRecord | StageRecord) -> bytes:
@@ -78,11 +83,12 @@ class Records(Generic[R]):
                 self.loaded[record_id] = self.current[record_id] = found.get(record_id)
 
     def changed(self) -> list[tuple[str, R | None, R]]:
-        return [
+        """The records evolved since loaded, in key order (index-friendly writes)."""
+        return sorted(
             (key, self.loaded[key], record)
             for key, record in self.current.items()
             if record is not None and record is not self.loaded[key]
-        ]
+        )
 
     def settle(self) -> None:
         self.loaded = dict(self.current)
@@ -92,33 +98,37 @@ class Records(Generic[R]):
 
 
 class PendingReviews:
-    """Criteria reviews to insert, per cluster; a refolded cluster's rows are replaced."""
+    """Criteria reviews to insert, per cluster, encoded as they come (bytes are smaller
+    than structs); a refolded cluster's rows are replaced."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[Review]] = {}
+        self.rows: dict[str, list[ReviewRow]] = {}
         self.replaced: set[str] = set()
 
     def add(self, cluster_id: str, reviews: Sequence[Review]) -> None:
         if reviews:
-            self.rows.setdefault(cluster_id, []).extend(reviews)
+            encode = _encoder.encode
+            rows = [(cluster_id, r.version, r.stage, encode(r)) for r in reviews]
+            pending = self.rows.get(cluster_id)
+            if pending is None:
+                self.rows[cluster_id] = rows
+            else:
+                pending.extend(rows)
 
     def replace(self, cluster_id: str, reviews: Sequence[Review]) -> None:
         self.replaced.add(cluster_id)
-        self.rows[cluster_id] = list(reviews)
+        self.rows[cluster_id] = []
+        self.add(cluster_id, reviews)
 
     def write(self, tx: Tx) -> None:
         table = tx.table(CLUSTER_REVIEWS)
-        if self.replaced:
-            tx.executemany(
-                f"DELETE FROM {table} WHERE cluster_id = ?", [(c,) for c in sorted(self.replaced)]
-            )
-        tx.executemany(
-            f"INSERT INTO {table} (cluster_id, version, stage, state) VALUES (?, ?, ?, ?)",
-            [
-                (cluster_id, r.version, r.stage, _encoder.encode(r))
-                for cluster_id, reviews in self.rows.items()
-                for r in reviews
-            ],
+        delete_rows(tx, table, [("cluster_id", "text")], [(c,) for c in sorted(self.replaced)])
+        insert_rows(
+            tx,
+            table,
+            [("cluster_id", "text"), ("version", "integer"), ("stage", "integer"),
+             ("state", "bytea")],
+            [row for _, rows in sorted(self.rows.items()) for row in rows],
         )
         self.clear()
 
@@ -128,63 +138,79 @@ class PendingReviews:
 
 
 class ReadModelRun:
-    """Applies stored events in ledger order; nothing is written before ``flush``."""
+    """Applies stored events in ledger order; nothing is written before ``flush``.
 
-    def __init__(self, tx: Tx, decode: Decode) -> None:
+    Records stay in memory between ``apply`` calls, so a transaction spanning many
+    pages writes each record it touched once.
+    """
+
+    def __init__(self, tx: Tx, decoder: EventDecoder) -> None:
         self.tx = tx
-        self.decode = decode
+        self.decoder = decoder
         self.clusters = Records(CLUSTER_STATES, "cluster_id", CLUSTER_DECODER)
         self.stages = Records(STAGE_STATES, "stage_id", STAGE_DECODER)
         self.reviews = PendingReviews()
         self.failed_at: int | None = None
+        self.applied: list[PendingRow] = []
 
-    def apply(self, rows: Sequence[StoredRow]) -> None:
+    def apply(self, rows: Sequence[PendingRow]) -> None:
         """Applies stored events in order; raises ProjectionFailed naming the first that fails.
 
         Each aggregate's events are applied as one run (the fast path); if anything
-        fails, the run is redone one event at a time to find, and stop at, that event.
+        fails, everything since the last flush is redone one event at a time to
+        find, and stop at, that event.
         """
-        self._load({row[1] for row in rows})
+        groups = _by_aggregate(rows)
+        self._load(groups)
         try:
-            self._apply_runs(rows)
+            for aggregate_id, group in groups.items():
+                self._apply_group(aggregate_id, group)
         except Exception:
             self.clusters.reset()
             self.stages.reset()
             self.reviews.clear()
-            for position, aggregate_id, topic, state in rows:
+            for row in [*self.applied, *rows]:
+                if not is_projected(row[1]):
+                    continue
                 try:
-                    self._apply_runs([(position, aggregate_id, topic, state)])
+                    self._apply_group(row[1], [row])
                 except Exception as error:
-                    self.failed_at = position
-                    msg = f"event of {aggregate_id} at position {position}: {error}"
+                    self.failed_at = row[0]
+                    msg = f"event of {row[1]} at position {row[0]}: {error}"
                     raise ProjectionFailed(msg) from error
             raise
+        self.applied.extend(rows)
 
     def flush(self) -> None:
-        self._write_clusters(list(self.clusters.changed()))
-        for stage_id, _, stage in self.stages.changed():
-            self.tx.execute(
-                f"INSERT INTO {self.tx.table(STAGE_STATES)} (stage_id, number, state) "
-                "VALUES (?, ?, ?) ON CONFLICT (stage_id) DO UPDATE SET state = excluded.state",
-                (stage_id, stage.stage.number, encode_record(stage)),
-            )
+        self._write_clusters(self.clusters.changed())
+        insert_rows(
+            self.tx,
+            self.tx.table(STAGE_STATES),
+            [("stage_id", "text"), ("number", "integer"), ("state", "bytea")],
+            [(key, stage.stage.number, encode_record(stage)) for key, _, stage in
+             self.stages.changed()],
+            on_conflict="ON CONFLICT (stage_id) DO UPDATE SET state = excluded.state",
+        )
         self.reviews.write(self.tx)
         self.clusters.settle()
         self.stages.settle()
+        self.applied.clear()
 
     # --- applying -----------------------------------------------------------
 
-    def _apply_runs(self, rows: Sequence[StoredRow]) -> None:
-        runs: dict[str, list[LedgerEvent]] = {}
-        for position, aggregate_id, topic, state in rows:
-            event = self.decode(topic, state)
+    def _apply_group(self, aggregate_id: str, group: Sequence[PendingRow]) -> None:
+        decoders = self.decoder.by_topic
+        events = [
+            decoders[topic](state) if event is None else event
+            for _, _, topic, state, event in group
+        ]
+        start = 0
+        for index, event in enumerate(events):
             if isinstance(event, EventCorrected):
-                self._advance(aggregate_id, runs.pop(aggregate_id, []))
-                self._refold(aggregate_id, position)
-            else:
-                runs.setdefault(aggregate_id, []).append(event)
-        for aggregate_id, events in runs.items():
-            self._advance(aggregate_id, events)
+                self._advance(aggregate_id, events[start:index])
+                self._refold(aggregate_id, group[index][0])
+                start = index + 1
+        self._advance(aggregate_id, events[start:] if start else events)
 
     def _advance(self, key: str, events: list[LedgerEvent]) -> None:
         if not events:
@@ -215,11 +241,12 @@ class ReadModelRun:
             "ORDER BY originator_version",
             (aggregate_id, position),
         )
-        return [self.decode(topic, bytes(state)) for topic, state in self.tx.fetchall()]
+        decode = self.decoder.decode
+        return [decode(topic, bytes(state)) for topic, state in self.tx.fetchall()]
 
     # --- loading and writing ------------------------------------------------
 
-    def _load(self, ids: set[str]) -> None:
+    def _load(self, ids: Iterable[str]) -> None:
         self.clusters.load(self.tx, (i for i in ids if i.startswith("cluster:")))
         self.stages.load(self.tx, (i for i in ids if i.startswith("stage:")))
 
@@ -230,30 +257,37 @@ class ReadModelRun:
         if not changed:
             return
         tx = self.tx
-        tx.executemany(
-            f"INSERT INTO {tx.table(CLUSTER_STATES)} (cluster_id, slug, state) VALUES (?, ?, ?) "
-            "ON CONFLICT (cluster_id) DO UPDATE SET state = excluded.state",
+        insert_rows(
+            tx,
+            tx.table(CLUSTER_STATES),
+            [("cluster_id", "text"), ("slug", "text"), ("state", "bytea")],
             [(cluster_id, after.slug, encode_record(after)) for cluster_id, _, after in changed],
+            on_conflict="ON CONFLICT (cluster_id) DO UPDATE SET state = excluded.state",
         )
         removed: list[tuple[str, str, str]] = []
         added: list[tuple[str, str, str]] = []
         for cluster_id, before, after in changed:
             old = set() if before is None else facets(before)
             new = facets(after)
-            removed.extend((f, v, cluster_id) for f, v in sorted(old - new))
-            added.extend((f, v, cluster_id) for f, v in sorted(new - old))
-        if removed:
-            tx.executemany(
-                f"DELETE FROM {tx.table(CLUSTER_FACETS)} "
-                "WHERE facet = ? AND value = ? AND cluster_id = ?",
-                removed,
-            )
-        if added:
-            tx.executemany(
-                f"INSERT INTO {tx.table(CLUSTER_FACETS)} (facet, value, cluster_id) "
-                "VALUES (?, ?, ?)",
-                added,
-            )
+            removed.extend((f, v, cluster_id) for f, v in old - new)
+            added.extend((f, v, cluster_id) for f, v in new - old)
+        removed.sort()
+        added.sort()
+        columns = [("facet", "text"), ("value", "text"), ("cluster_id", "text")]
+        delete_rows(tx, tx.table(CLUSTER_FACETS), columns, removed)
+        insert_rows(tx, tx.table(CLUSTER_FACETS), columns, added)
+
+
+def _by_aggregate(rows: Sequence[PendingRow]) -> dict[str, list[PendingRow]]:
+    """The projected aggregates' rows, each in ledger order, by order of first appearance."""
+    groups: dict[str, list[PendingRow]] = {}
+    for row in rows:
+        group = groups.get(row[1])
+        if group is not None:
+            group.append(row)
+        elif row[1].startswith(PROJECTED):
+            groups[row[1]] = [row]
+    return groups
 
 
 def facets(record: ClusterRecord) -> set[Facet]:

@@ -4,6 +4,11 @@ Both stream the events table a page at a time; each page is applied and
 committed with the tracking position in one transaction. If an event fails,
 what came before it is committed, the tracking position stops just before it,
 and the failure is raised with the event's position: a rerun resumes there.
+
+Pages are large (``BATCH_SIZE`` events): each aggregate's events in a page are
+folded in one call and each record a page touches is written once, with few
+commits. Memory is bounded by the page and the number of aggregates it touches,
+never by the length of the ledger.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ import msgspec
 
 from domain.errors import ProjectionFailed
 from infrastructure.ledger import Ledger
-from infrastructure.mapper import MsgspecMapper
-from infrastructure.projections.read_models import ReadModelRun, StoredRow, is_projected
+from infrastructure.projections.decoding import EventDecoder
+from infrastructure.projections.read_models import PendingRow, ReadModelRun
 from infrastructure.projections.tables import (
     advance_tracking,
     create_tables,
@@ -27,7 +32,7 @@ from infrastructure.projections.tables import (
 )
 from infrastructure.store.sql import Tx
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 50_000
 
 
 class RebuildProgress(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,7 +82,7 @@ def follow(
     ledger: Ledger, progress: Progress | None = None, *, batch_size: int = BATCH_SIZE
 ) -> RebuildReport:
     """Applies the events after the tracking position, one committed page at a time."""
-    decode = MsgspecMapper().decode_state
+    decoder = EventDecoder()
     started = time.perf_counter()
     last = ledger.last_position()
     events = 0
@@ -91,10 +96,10 @@ def follow(
             if not page:
                 position = tracked
                 break
-            run = ReadModelRun(tx, decode)
+            run = ReadModelRun(tx, decoder)
             done = page[-1][0]
             try:
-                run.apply([row for row in page if is_projected(row[1])])
+                run.apply(page)
             except ProjectionFailed as error:
                 failure = error
                 done = tracked if run.failed_at is None else run.failed_at - 1
@@ -113,15 +118,16 @@ def follow(
     return RebuildReport(position=position, events=events, seconds=time.perf_counter() - started)
 
 
-def read_page(tx: Tx, after: int, limit: int) -> list[StoredRow]:
+def read_page(tx: Tx, after: int, limit: int) -> list[PendingRow]:
     table, column = events_table(tx)
+    # NULL: no decoded event comes with a stored row.
     tx.execute(
-        f"SELECT {column}, originator_id, topic, state FROM {table} "
+        f"SELECT {column}, originator_id, topic, state, NULL FROM {table} "
         f"WHERE {column} > ? ORDER BY {column} LIMIT ?",
         (after, limit),
     )
-    # Both drivers already return (int, str, str, bytes).
-    return cast("list[StoredRow]", tx.cursor.fetchall())
+    # Both drivers already return (int, str, str, bytes, None).
+    return cast("list[PendingRow]", tx.cursor.fetchall())
 
 
 def _lock_out_writers(tx: Tx) -> None:

@@ -26,6 +26,7 @@ from infrastructure.projections import (
     rebuild_projections,
 )
 from infrastructure.projections import queries as q
+from infrastructure.projections.decoding import as_stored
 from infrastructure.projections.rebuild import follow
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
@@ -213,6 +214,38 @@ def test_read_models_maintained_event_by_event_equal_a_rebuild_from_scratch(
     assert rebuilt.position == ledger.last_position()
     assert read_model_rows(ledger) == incremental
     assert q.summary_report(ledger, today=date(2021, 6, 1)) == report
+
+
+def test_ints_given_for_floats_give_the_same_read_models_inline_as_rebuilt(
+    stage_4_ledger: Ledger,
+) -> None:
+    ledger = stage_4_ledger
+    ledger.review_criteria(
+        ADMIN, "aerospace-valley", stage=4, reviewed_on=date(2019, 6, 1), reviewer="DGE",
+        kind="annual", measurements={"members": 180}, outcome="compliant",
+    )
+    ledger.report_membership(
+        ADMIN, "aerospace-valley", as_of=date(2019, 12, 31), members=MemberCounts(sme=90),
+        private_funding_share=1,
+    )
+    incremental = read_model_rows(ledger)
+    rebuild_projections(ledger)
+    assert read_model_rows(ledger) == incremental
+
+
+def test_the_append_hook_applies_an_event_as_appended_only_if_it_equals_its_stored_form(
+    stage_4_ledger: Ledger,
+) -> None:
+    ledger = stage_4_ledger
+    ledger.report_membership(
+        ADMIN, "aerospace-valley", as_of=date(2019, 12, 31), members=MemberCounts(sme=90),
+        private_funding_share=0.25,
+    )
+    reported = ledger.positioned_events("cluster:aerospace-valley")[-1].event
+    assert as_stored(reported) is reported
+    with_int = msgspec.structs.replace(reported, private_funding_share=1)
+    assert as_stored(with_int) is None
+    assert as_stored(None) is None
 
 
 # --- exactly once ------------------------------------------------------------------

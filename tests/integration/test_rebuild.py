@@ -49,6 +49,26 @@ def test_a_rebuild_commits_each_batch_with_its_tracking_position(busy_ledger: Le
     assert committed == [(p, p) for p in [*range(10, last, 10), last]]
 
 
+def test_a_page_writing_many_rows_per_table_rebuilds_the_incremental_read_models(
+    ledger: Ledger,
+) -> None:
+    # Over a hundred reviews and facets in one page: bulk inserts (COPY on PostgreSQL).
+    open_stage_4(ledger)
+    for n in range(40):
+        register(ledger, f"pole-{n}")
+        grant_stage_4(ledger, f"pole-{n}")
+    for n in range(120):
+        ledger.review_criteria(
+            ADMIN, f"pole-{n % 40}", stage=4, reviewed_on=date(2020, 1, 1 + n // 40),
+            reviewer="DGE", kind="annual", measurements={"members": 100.0 + n},
+            outcome="compliant",
+        )
+    incremental = read_model_rows(ledger)
+    rebuild_projections(ledger)
+    assert read_model_rows(ledger) == incremental
+    assert len(incremental["cluster_reviews"]) == 120
+
+
 def test_a_crash_mid_rebuild_stops_at_the_last_applied_event_and_a_rerun_completes(
     busy_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
