@@ -29,7 +29,7 @@ from domain.events import (
 from domain.values import EuropeanLevel, LabelState, MemberCounts, Tier
 
 
-class LabelRecord(msgspec.Struct, frozen=True, kw_only=True):
+class LabelRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One grant of the State label for a stage, and what became of it."""
 
     stage: int
@@ -50,7 +50,7 @@ class LabelRecord(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.conditions)
 
 
-class EuropeanLabel(msgspec.Struct, frozen=True, kw_only=True):
+class EuropeanLabel(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     level: EuropeanLevel
     awarded_on: date
     valid_until: date | None
@@ -61,7 +61,7 @@ class EuropeanLabel(msgspec.Struct, frozen=True, kw_only=True):
         return self.awarded_on <= day and (self.valid_until is None or day <= self.valid_until)
 
 
-class Review(msgspec.Struct, frozen=True, kw_only=True):
+class Review(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     stage: int
     reviewed_on: date
     reviewer: str
@@ -72,7 +72,7 @@ class Review(msgspec.Struct, frozen=True, kw_only=True):
     version: int
 
 
-class Membership(msgspec.Struct, frozen=True, kw_only=True):
+class Membership(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     as_of: date
     members: MemberCounts
     private_funding_share: float | None
@@ -80,7 +80,7 @@ class Membership(msgspec.Struct, frozen=True, kw_only=True):
     version: int
 
 
-class Cluster(msgspec.Struct, frozen=True, kw_only=True):
+class Cluster(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     id: str
     version: int
     slug: str

@@ -26,7 +26,14 @@ from domain.values import (
 __all__ = ["ComparisonOperator"]
 
 
-class LedgerEvent(msgspec.Struct, frozen=True, kw_only=True):
+class LedgerEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """Every event of the ledger.
+
+    Events and the states folded from them are frozen and hold only immutable values
+    (and plain dicts of numbers), so they cannot form reference cycles: ``gc=False``
+    keeps the millions of them a replay creates out of the cycle collector's scans.
+    """
+
     TOPIC: ClassVar[str] = ""
 
     originator_id: str

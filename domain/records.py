@@ -40,7 +40,7 @@ MilestoneKind = Literal[
 ]
 
 
-class Milestone(msgspec.Struct, frozen=True, kw_only=True):
+class Milestone(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One label decision or change of existence, as recorded (after corrections)."""
 
     kind: MilestoneKind
@@ -53,7 +53,7 @@ class Milestone(msgspec.Struct, frozen=True, kw_only=True):
     other: str | None = None  # the cluster merged into, or absorbed
 
 
-class ClusterRecord(msgspec.Struct, frozen=True, kw_only=True):
+class ClusterRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A cluster as the read models keep it."""
 
     cluster: Cluster
@@ -77,7 +77,7 @@ class Requirements(msgspec.Struct, frozen=True, kw_only=True):
     event_id: str
 
 
-class StageRecord(msgspec.Struct, frozen=True, kw_only=True):
+class StageRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A stage as the read models keep it, with its requirements as they changed."""
 
     stage: Stage

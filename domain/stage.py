@@ -29,7 +29,7 @@ from domain.events import (
 from domain.values import Criterion, EuropeanLevel, Provenance, ReportedCount, stage_id
 
 
-class Stage(msgspec.Struct, frozen=True, kw_only=True):
+class Stage(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     id: str
     version: int
     number: int

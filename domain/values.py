@@ -52,7 +52,7 @@ def split_event_id(value: str) -> tuple[str, int]:
     return aggregate, int(version)
 
 
-class Provenance(msgspec.Struct, frozen=True, kw_only=True):
+class Provenance(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Who records a command, when, and on what evidence."""
 
     actor: str
@@ -61,7 +61,7 @@ class Provenance(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_key: str | None = None
 
 
-class Criterion(msgspec.Struct, frozen=True, kw_only=True):
+class Criterion(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     code: str
     description: str
     threshold: float | None = None
@@ -79,7 +79,7 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True):
         }[self.operator]
 
 
-class ReportedCount(msgspec.Struct, frozen=True, kw_only=True):
+class ReportedCount(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A cluster count published by the authorities, kept beside the ledger's."""
 
     count: int
@@ -88,7 +88,7 @@ class ReportedCount(msgspec.Struct, frozen=True, kw_only=True):
     source: str | None = None
 
 
-class MemberCounts(msgspec.Struct, frozen=True, kw_only=True):
+class MemberCounts(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     very_small: int = 0
     sme: int = 0
     intermediate_large: int = 0
