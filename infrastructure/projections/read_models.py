@@ -24,7 +24,6 @@ from domain.records import (
     evolve_stage_record,
     stage_record_from_history,
 )
-from infrastructure.projections.bulk import delete_rows, insert_rows
 from infrastructure.projections.decoding import EventDecoder
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
@@ -33,6 +32,7 @@ from infrastructure.projections.tables import (
     STAGE_STATES,
     events_table,
 )
+from infrastructure.store.bulk import delete_rows, insert_rows
 from infrastructure.store.sql import Tx
 
 R = TypeVar("R", ClusterRecord, StageRecord)

@@ -26,12 +26,24 @@ from eventsourcing.sqlite import (
 )
 from psycopg.rows import tuple_row
 
+from infrastructure.store.bulk import Column, insert_rows
 from infrastructure.store.event_table import events_table
 from infrastructure.store.group_commit import GroupCommitter, PendingAppend
 from infrastructure.store.hooks import AppendedEvent, AppendHook
 from infrastructure.store.sql import Tx
 
 STATEMENT_CACHE_SIZE = 128
+
+
+def event_columns(position: str) -> list[Column]:
+    """The events table's columns, its position column named per store."""
+    return [
+        (position, "bigint"),
+        ("originator_id", "text"),
+        ("originator_version", "bigint"),
+        ("topic", "text"),
+        ("state", "bytea"),
+    ]
 
 
 class StaleReadError(IntegrityError):
@@ -148,22 +160,14 @@ class LedgerRecorder:
 
     def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
         table, position = events_table(tx)
-        tx.insert_columns(
+        insert_rows(
+            tx,
             table,
-            (
-                (position, "bigint"),
-                ("originator_id", "text"),
-                ("originator_version", "bigint"),
-                ("topic", "text"),
-                ("state", "bytea"),
-            ),
-            (
-                positions,
-                [s.originator_id for s in stored],
-                [s.originator_version for s in stored],
-                [s.topic for s in stored],
-                [s.state for s in stored],
-            ),
+            event_columns(position),
+            [
+                (p, s.originator_id, s.originator_version, s.topic, s.state)
+                for p, s in zip(positions, stored, strict=True)
+            ],
         )
 
 

@@ -12,12 +12,16 @@ from collections.abc import Iterable, Sequence
 import psycopg
 
 from infrastructure.merkle import MAX_LEVEL, NodeCoordinate, StoredNode, root_coordinates
+from infrastructure.store.bulk import Column, insert_rows
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.errors import MerkleLogDamaged
-from infrastructure.tamper.reads import bigint_array, binary_parameters, select_all
+from infrastructure.tamper.reads import bigint_array, select_all
 
 NODES_TABLE = "merkle_nodes"
 _BATCH = 256  # SQLite parses an OR chain as a tree no deeper than 1,000
+
+
+NODE_COLUMNS: list[Column] = [("level", "bigint"), ("idx", "bigint"), ("hash", "bytea")]
 
 
 def create_node_table(tx: Tx) -> None:
@@ -112,25 +116,7 @@ def leaf_count_and_nodes(
 def insert_nodes(tx: Tx, nodes: Sequence[StoredNode]) -> None:
     """Adds new nodes in one statement; an existing coordinate means a damaged log."""
     try:
-        if tx.dialect == "postgresql":
-            # One statement, not one per row (psycopg's executemany): ~2 nodes per event.
-            statement = (
-                f"INSERT INTO {tx.table(NODES_TABLE)} (level, idx, hash) "
-                "SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[])"
-            )
-            tx.cursor.execute(
-                binary_parameters(statement),
-                (
-                    [node[0] for node in nodes],
-                    [node[1] for node in nodes],
-                    [node[2] for node in nodes],
-                ),
-                prepare=True,
-            )
-        else:
-            tx.executemany(
-                f"INSERT INTO {tx.table(NODES_TABLE)} (level, idx, hash) VALUES (?, ?, ?)", nodes
-            )
+        insert_rows(tx, tx.table(NODES_TABLE), NODE_COLUMNS, nodes)
     except (sqlite3.IntegrityError, psycopg.errors.IntegrityError):
         first_level, first_index, _ = nodes[0]
         msg = (

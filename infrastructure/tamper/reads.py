@@ -35,11 +35,6 @@ def select_all(tx: Tx, statement: str, params: Sequence[Any] = ()) -> list[Any]:
 
 
 @cache
-def binary_parameters(statement: str) -> str:
-    """A ``?``-placeholder statement for psycopg with every parameter sent in binary."""
-    return statement.replace("?", "%b")
-
-
 def bigint_array(values: Iterable[int]) -> str:
     """A PostgreSQL array literal of integers, for a ``?::bigint[]`` parameter."""
     return "{" + ",".join([str(int(value)) for value in values]) + "}"
