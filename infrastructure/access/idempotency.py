@@ -103,12 +103,16 @@ def record_response(
 
 def find_response(ledger: Ledger, actor: str, key: str) -> StoredResponse | None:
     with ledger.read() as tx:
-        tx.execute(
-            f"SELECT fingerprint, status, response FROM {tx.table(TABLE)} "
-            "WHERE actor = ? AND key = ?",
-            (actor, key),
-        )
-        row = tx.fetchone()
+        return stored_response(tx, actor, key)
+
+
+def stored_response(tx: Tx, actor: str, key: str) -> StoredResponse | None:
+    tx.execute(
+        f"SELECT fingerprint, status, response FROM {tx.table(TABLE)} "
+        "WHERE actor = ? AND key = ?",
+        (actor, key),
+    )
+    row = tx.fetchone()
     if row is None:
         return None
     return StoredResponse(fingerprint=str(row[0]), status=int(row[1]), body=bytes(row[2]))
