@@ -1,0 +1,80 @@
+"""GET /clusters/{slug} keeps its answers only while the database has not changed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.http.status_cache import Answer, Stamp, StatusCache
+from infrastructure.composition import open_ledger
+from infrastructure.ledger import Ledger
+from tests.api.http_builders import WITHDRAWAL, labelled, post
+from tests.builders import ADMIN
+
+
+def test_a_write_by_another_process_is_visible_on_the_next_read(
+    client: TestClient, admin: dict[str, str], store_url: str
+) -> None:
+    labelled(client, admin)
+    assert client.get("/clusters/aerospace-valley").json()["status"] == "labelled"
+    assert client.get("/clusters/aerospace-valley").json()["status"] == "labelled"
+    other = open_ledger(store_url)  # its own connections, as the CLI would have
+    try:
+        other.withdraw_label(
+            ADMIN,
+            "aerospace-valley",
+            decided_on=date(2024, 6, 1),
+            effective_on=date(2024, 7, 1),
+            decided_by="DGE",
+            reason="criteria not met",
+        )
+    finally:
+        other.close()
+    read = client.get("/clusters/aerospace-valley")
+    assert read.json()["status"] == "withdrawn"
+    assert read.headers["etag"] == f'"{read.json()["version"]}"'
+
+
+def test_a_write_through_the_api_is_visible_on_the_next_read(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    labelled(client, admin)
+    before = client.get("/clusters/aerospace-valley")
+    post(client, "/clusters/aerospace-valley/label-withdrawals", WITHDRAWAL, admin)
+    after = client.get("/clusters/aerospace-valley")
+    assert after.json()["status"] == "withdrawn"
+    assert int(after.headers["etag"].strip('"')) == int(before.headers["etag"].strip('"')) + 1
+
+
+def test_an_unchanged_cluster_is_answered_the_same_from_the_cache(
+    client: TestClient, admin: dict[str, str], app: FastAPI, ledger: Ledger
+) -> None:
+    labelled(client, admin)
+    first = client.get("/clusters/aerospace-valley")
+    again = client.get("/clusters/aerospace-valley")
+    assert (again.content, again.headers["etag"]) == (first.content, first.headers["etag"])
+    cache: StatusCache = app.state.status_cache
+    kept = cache.get("aerospace-valley", cache.stamp())
+    if ledger.settings.dialect == "sqlite":
+        assert kept is not None
+        assert kept.body == first.content
+    else:
+        assert kept is None  # PostgreSQL: every request reads the store
+
+
+def test_an_unknown_cluster_is_still_a_404_problem(client: TestClient) -> None:
+    response = client.get("/clusters/no-such-cluster")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_answer_is_kept_for_its_database_version_and_day_only() -> None:
+    cache = StatusCache(None)
+    today = Stamp(7, date(2026, 3, 1))
+    cache.put("polymeris", Answer(today, b"{}", '"3"'))
+    assert cache.get("polymeris", today) == Answer(today, b"{}", '"3"')
+    assert cache.get("polymeris", Stamp(8, today.day)) is None
+    assert cache.get("polymeris", Stamp(7, today.day + timedelta(days=1))) is None
+    assert cache.get("polymeris", None) is None
