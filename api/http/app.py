@@ -19,7 +19,7 @@ from api.http.routes import (
     reports,
     stages,
 )
-from api.http.status_cache import status_cache_for
+from api.http.status_cache import KeptStatusShortcut, status_cache_for
 from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
@@ -89,6 +89,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     )
     app.state.ledger = ledger
     app.state.status_cache = status_cache_for(ledger)
+    app.add_middleware(KeptStatusShortcut, cache=app.state.status_cache)
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
