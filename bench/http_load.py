@@ -15,7 +15,8 @@ PATH (``apt-get install wrk``): the same closed loop (one request in flight per
 connection), but its client costs a fraction of the Python threads' CPU, which on two
 cores is taken from the server. The paths are the ones ``make`` gives, in the same
 order; ``LoadResult.generator`` says which generator ran, and both sides of a
-comparison of GETs use the same one.
+comparison of GETs use the same one. ``BENCH_LOAD_GENERATOR=python`` keeps the Python
+threads even then.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
+GENERATOR_VARIABLE = "BENCH_LOAD_GENERATOR"
 Request = tuple[str, str, bytes | None, dict[str, str]]
 """method, path, body, headers"""
 RequestMaker = Callable[[int, int], Request]
@@ -180,7 +182,7 @@ def run_load(
     """Closed loop: ``clients`` threads for ``warmup`` + ``seconds``; only the latter counts."""
     server.wait_ready()
     paths = plain_get_paths(make, clients) if client == "stdlib" else None
-    if paths is not None and shutil.which("wrk"):
+    if paths is not None and os.environ.get(GENERATOR_VARIABLE) != "python" and shutil.which("wrk"):
         return run_wrk(server, paths, clients=clients, seconds=seconds, warmup=warmup)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     statuses: list[Counter[str]] = [Counter() for _ in range(clients)]
