@@ -7,22 +7,29 @@ changes with every such commit. It is also kept for the day it was computed only
 a status depends on the date. The check reads the WAL index in shared memory, so it is
 done in the event loop, and a kept answer needs no thread-pool hop and no query.
 
-PostgreSQL has no check that cheap (it would be a round trip, as dear as the read
-itself), nor has an in-memory SQLite database another connection can see: there every
-request reads the store.
+On PostgreSQL the check is one autocommit statement on an asynchronous connection of
+the cache's own: the ledger's last position and the read models' tracked position. A
+position names one state of the ledger (positions are dense and committed in order,
+and read models are a function of the events), so an answer read at that position is
+still the answer while both stay there. An in-memory SQLite database, which no other
+connection can see, keeps nothing: there every request reads the store.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from datetime import date
 
 import msgspec
+import psycopg
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infrastructure.ledger import Ledger
+from infrastructure.projections.tables import PROJECTION, TRACKING, events_table
+from infrastructure.store.sql import Tx
 
 MAX_ENTRIES = 100_000
 
@@ -69,17 +76,61 @@ class DataVersion:
                 self._connection = None
 
 
+class LedgerPosition:
+    """The ledger's last position if the read models are at it, read on an autocommit
+    asynchronous connection of its own (one statement, one round trip)."""
+
+    def __init__(self, conninfo: str, schema: str) -> None:
+        self._conninfo = conninfo
+        tx = Tx(None, "postgresql", schema)
+        table, column = events_table(tx)
+        self._statement = (
+            f"SELECT (SELECT position FROM {tx.table(TRACKING)} WHERE name = %s), "
+            f"(SELECT COALESCE(MAX({column}), 0) FROM {table})"
+        )
+        self._connection: psycopg.AsyncConnection[tuple[int | None, int]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def current(self) -> int | None:
+        """The position, or None if the read models are not at it or the store fails."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a connection belongs to the loop that opened it
+            self._loop, self._lock, self._connection = loop, asyncio.Lock(), None
+        assert self._lock is not None
+        async with self._lock:
+            try:
+                if self._connection is None or self._connection.closed:
+                    self._connection = await psycopg.AsyncConnection.connect(
+                        self._conninfo, autocommit=True
+                    )
+                cursor = await self._connection.execute(self._statement, (PROJECTION,))
+                row = await cursor.fetchone()
+            except psycopg.Error:
+                self._connection = None
+                return None
+        if row is None or row[0] != row[1]:
+            return None
+        return int(row[1])
+
+
+Version = DataVersion | LedgerPosition
+
+
 class StatusCache:
-    def __init__(self, version: DataVersion | None) -> None:
+    def __init__(self, version: Version | None) -> None:
         self._version = version
         self._answers: dict[str, Answer] = {}
 
-    def stamp(self) -> Stamp | None:
+    async def stamp(self) -> Stamp | None:
         """Taken before reading: an answer read after it is at least as new as it."""
         if self._version is None:
             return None
-        data_version = self._version.current()
-        return None if data_version is None else Stamp(data_version, date.today())
+        if isinstance(self._version, DataVersion):
+            current = self._version.current()
+        else:
+            current = await self._version.current()
+        return None if current is None else Stamp(current, date.today())
 
     def get(self, slug: str, stamp: Stamp | None) -> Answer | None:
         if stamp is None:
@@ -94,15 +145,22 @@ class StatusCache:
             self._answers.clear()
         self._answers[slug] = answer
 
-    def close(self) -> None:
-        if self._version is not None:
-            self._version.close()
 
 
 def status_cache_for(ledger: Ledger) -> StatusCache:
-    settings = ledger.settings
-    path = settings.env.get("SQLITE_DBNAME", "")
-    if settings.dialect != "sqlite" or not path or ":memory:" in path or path.startswith("file:"):
+    env = ledger.settings.env
+    if ledger.settings.dialect == "postgresql":
+        conninfo = psycopg.conninfo.make_conninfo(
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "5"),
+        )
+        return StatusCache(LedgerPosition(conninfo, env["POSTGRES_SCHEMA"]))
+    path = env.get("SQLITE_DBNAME", "")
+    if not path or ":memory:" in path or path.startswith("file:"):
         return StatusCache(None)
     return StatusCache(DataVersion(path))
 
@@ -119,7 +177,8 @@ class KeptStatusShortcut:
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        answer = self._kept(scope) if scope["type"] == "http" else None
+        slug = self._slug(scope) if scope["type"] == "http" else None
+        answer = None if slug is None else self.cache.get(slug, await self.cache.stamp())
         if answer is None:
             await self.app(scope, receive, send)
             return
@@ -128,11 +187,11 @@ class KeptStatusShortcut:
         )
         await response(scope, receive, send)
 
-    def _kept(self, scope: Scope) -> Answer | None:
+    def _slug(self, scope: Scope) -> str | None:
         path: str = scope["path"]
         if scope["method"] != "GET" or scope.get("root_path") or not path.startswith(self.PREFIX):
             return None
         slug = path[len(self.PREFIX) :]
         if "/" in slug:
             return None
-        return self.cache.get(slug, self.cache.stamp())
+        return slug

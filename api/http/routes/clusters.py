@@ -73,7 +73,7 @@ async def get_cluster(slug: SlugPath, request: Request) -> Response:
     """The cluster's current status, with its version as ETag."""
     # Kept answers are served before routing (KeptStatusShortcut); this one is kept.
     cache: StatusCache = request.app.state.status_cache
-    stamp = cache.stamp()
+    stamp = await cache.stamp()
     answer = await run_in_threadpool(_read_status, request.app.state.ledger, slug, stamp)
     cache.put(slug, answer)
     return Response(answer.body, media_type="application/json", headers={"ETag": answer.etag})
