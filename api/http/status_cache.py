@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 import msgspec
@@ -76,6 +77,45 @@ class DataVersion:
                 self._connection = None
 
 
+class SharedProbe:
+    """Runs an asynchronous probe once for every caller waiting when it starts.
+
+    A caller never gets the result of a probe that started before it asked (a commit
+    could lie between the two): it waits for the next one, which it shares with every
+    caller that asked meanwhile. So one connection answers many concurrent requests
+    with one round trip each time it is free.
+    """
+
+    def __init__(self, probe: Callable[[], Awaitable[int | None]]) -> None:
+        self._probe = probe
+        self._waiting: list[asyncio.Future[int | None]] = []
+        self._running = False
+
+    async def __call__(self) -> int | None:
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        if not self._running:
+            self._running = True
+            asyncio.get_running_loop().create_task(self._rounds())
+        return await future
+
+    async def _rounds(self) -> None:
+        round_: list[asyncio.Future[int | None]] = []
+        try:
+            while self._waiting:
+                round_, self._waiting = self._waiting, []
+                result = await self._probe()  # starts after every caller of this round asked
+                for future in round_:
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._running = False
+            for future in round_ + self._waiting:
+                if not future.done():
+                    future.set_result(None)
+            self._waiting = []
+
+
 class LedgerPosition:
     """The ledger's last position if the read models are at it, read on an autocommit
     asynchronous connection of its own (one statement, one round trip)."""
@@ -90,25 +130,28 @@ class LedgerPosition:
         )
         self._connection: psycopg.AsyncConnection[tuple[int | None, int]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock: asyncio.Lock | None = None
+        self._shared: SharedProbe | None = None
 
     async def current(self) -> int | None:
         """The position, or None if the read models are not at it or the store fails."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a connection belongs to the loop that opened it
-            self._loop, self._lock, self._connection = loop, asyncio.Lock(), None
-        assert self._lock is not None
-        async with self._lock:
-            try:
-                if self._connection is None or self._connection.closed:
-                    self._connection = await psycopg.AsyncConnection.connect(
-                        self._conninfo, autocommit=True
-                    )
-                cursor = await self._connection.execute(self._statement, (PROJECTION,))
-                row = await cursor.fetchone()
-            except psycopg.Error:
-                self._connection = None
-                return None
+            self._loop, self._connection = loop, None
+            self._shared = SharedProbe(self._read)
+        assert self._shared is not None
+        return await self._shared()
+
+    async def _read(self) -> int | None:
+        try:
+            if self._connection is None or self._connection.closed:
+                self._connection = await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True
+                )
+            cursor = await self._connection.execute(self._statement, (PROJECTION,))
+            row = await cursor.fetchone()
+        except psycopg.Error:
+            self._connection = None
+            return None
         if row is None or row[0] != row[1]:
             return None
         return int(row[1])

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.http.status_cache import Answer, Stamp, StatusCache
+from api.http.status_cache import Answer, SharedProbe, Stamp, StatusCache
 from infrastructure.composition import open_ledger
 from tests.api.http_builders import WITHDRAWAL, labelled, post
 from tests.builders import ADMIN
@@ -75,3 +75,26 @@ def test_an_answer_is_kept_for_its_database_version_and_day_only() -> None:
     assert cache.get("polymeris", Stamp(8, today.day)) is None
     assert cache.get("polymeris", Stamp(7, today.day + timedelta(days=1))) is None
     assert cache.get("polymeris", None) is None
+
+
+def test_a_caller_never_shares_a_probe_that_started_before_it_asked() -> None:
+    started: list[int] = []
+    release = asyncio.Event()
+
+    async def probe() -> int | None:
+        started.append(len(started) + 1)
+        number = len(started)
+        if number == 1:
+            await release.wait()
+        return number
+
+    async def scenario() -> list[int | None]:
+        shared = SharedProbe(probe)
+        first = asyncio.ensure_future(shared())
+        await asyncio.sleep(0)  # the first probe is running
+        later = [asyncio.ensure_future(shared()) for _ in range(3)]
+        await asyncio.sleep(0)
+        release.set()
+        return [await first, *[await f for f in later]]
+
+    assert asyncio.run(scenario()) == [1, 2, 2, 2]
