@@ -70,12 +70,6 @@ class DataVersion:
                 return None
         return int(row[0])
 
-    def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
 
 class SharedProbe:
     """Runs an asynchronous probe once for every caller waiting when it starts.
