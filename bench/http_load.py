@@ -9,15 +9,27 @@ The connection is the standard library's ``http.client`` by default: on the 2-co
 machine of docs/benchmarks.md an ``httpx.Client`` request cost 1.3 ms of client CPU
 against 0.25 ms, so httpx clients saturated before the server did. ``client="httpx"``
 keeps the httpx keep-alive client.
+
+Loads of plain GETs (no body, no headers) run under ``wrk`` instead when it is on the
+PATH (``apt-get install wrk``): the same closed loop (one request in flight per
+connection), but its client costs a fraction of the Python threads' CPU, which on two
+cores is taken from the server. The paths are the ones ``make`` gives, in the same
+order; ``LoadResult.generator`` says which generator ran, and both sides of a
+comparison of GETs use the same one. ``BENCH_LOAD_GENERATOR=python`` keeps the Python
+threads even then.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import resource
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -27,6 +39,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
+GENERATOR_VARIABLE = "BENCH_LOAD_GENERATOR"
 Request = tuple[str, str, bytes | None, dict[str, str]]
 """method, path, body, headers"""
 RequestMaker = Callable[[int, int], Request]
@@ -43,6 +56,7 @@ class LoadResult(msgspec.Struct, kw_only=True):
     statuses: dict[str, int]
     server_cpu_seconds: float | None = None
     client_cpu_seconds: float | None = None
+    generator: str = "python http.client threads"
 
     @property
     def server_cpu_ms_per_request(self) -> float | None:
@@ -167,6 +181,9 @@ def run_load(
 ) -> LoadResult:
     """Closed loop: ``clients`` threads for ``warmup`` + ``seconds``; only the latter counts."""
     server.wait_ready()
+    paths = plain_get_paths(make, clients) if client == "stdlib" else None
+    if paths is not None and os.environ.get(GENERATOR_VARIABLE) != "python" and shutil.which("wrk"):
+        return run_wrk(server, paths, clients=clients, seconds=seconds, warmup=warmup)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     statuses: list[Counter[str]] = [Counter() for _ in range(clients)]
     start_barrier = threading.Barrier(clients + 1)
@@ -229,3 +246,96 @@ def _percentile(sorted_values: list[float], q: float) -> float:
         return float("nan")
     index = min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
     return sorted_values[index]
+
+
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
+local threads = {}
+counter, statuses = 0, {}  -- globals: each thread's own, read back by thread:get in done()
+function setup(thread)
+  thread:set("counter", #threads * 7919)
+  table.insert(threads, thread)
+end
+function request()
+  counter = counter % #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local parts = {}
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do total[status] = (total[status] or 0) + n end
+  end
+  for status, n in pairs(total) do parts[#parts + 1] = string.format('"%d": %d', status, n) end
+  io.write(string.format(
+    'WRK-RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
+      .. '"socket_errors": %d, "statuses": {%s}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    table.concat(parts, ", ")))
+end
+"""
+
+
+def plain_get_paths(make: RequestMaker, clients: int, count: int = 20_000) -> list[str] | None:
+    """The paths ``make`` asks for, if it only asks for plain GETs (else None)."""
+    paths = []
+    for number in range(max(1, count // clients)):
+        for index in range(clients):
+            method, path, body, headers = make(index, number)
+            if method != "GET" or body is not None or headers:
+                return None
+            paths.append(path)
+    return paths
+
+
+def run_wrk(
+    server: Server, paths: list[str], *, clients: int, seconds: float, warmup: float
+) -> LoadResult:
+    """The same closed loop under ``wrk``: ``clients`` connections, one request each."""
+    with tempfile.TemporaryDirectory(prefix="wrk-") as tmp:
+        script, listing = Path(tmp) / "load.lua", Path(tmp) / "paths.txt"
+        script.write_text(WRK_SCRIPT)
+        listing.write_text("\n".join(paths) + "\n")
+        env = {**os.environ, "WRK_PATHS": str(listing)}
+        threads = str(min(clients, 2))
+
+        def wrk(duration: float) -> dict[str, object]:
+            argv = ["wrk", "-t", threads, "-c", str(clients), "-d", f"{max(1, round(duration))}s",
+                    "--timeout", "30s", "-s", str(script), server.base]
+            out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
+            line = next(x for x in out.splitlines() if x.startswith("WRK-RESULT "))
+            result: dict[str, object] = json.loads(line.removeprefix("WRK-RESULT "))
+            return result
+
+        if warmup > 0:
+            wrk(warmup)
+        cpu_before = server.cpu_seconds()
+        client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        timed = wrk(seconds)
+        cpu_after = server.cpu_seconds()
+        client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed = int(timed["duration_us"]) / 1e6  # type: ignore[call-overload]
+    statuses = {str(k): int(v) for k, v in timed["statuses"].items()}  # type: ignore[attr-defined]
+    if timed["socket_errors"]:
+        statuses["socket errors"] = int(timed["socket_errors"])  # type: ignore[call-overload]
+    requests = int(timed["requests"])  # type: ignore[call-overload]
+    return LoadResult(
+        clients=clients,
+        requests=requests,
+        seconds=elapsed,
+        throughput=requests / elapsed,
+        p50_ms=int(timed["p50_us"]) / 1000,  # type: ignore[call-overload]
+        p99_ms=int(timed["p99_us"]) / 1000,  # type: ignore[call-overload]
+        statuses=statuses,
+        server_cpu_seconds=(
+            None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+        ),
+        client_cpu_seconds=(client_after.ru_utime + client_after.ru_stime)
+        - (client_before.ru_utime + client_before.ru_stime),
+        generator="wrk",
+    )

@@ -19,13 +19,16 @@ from api.http.routes import (
     reports,
     stages,
 )
+from api.http.status_cache import KeptStatusShortcut, status_cache_for
 from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
 
+# Routes are matched one by one in this order (FastAPI has no routing table), so the
+# most requested come first: a cluster's status and the writes about clusters.
 ROUTERS = (
-    stages.router,
     clusters.router,
+    stages.router,
     reports.router,
     auditing.router,
     events.router,
@@ -85,6 +88,8 @@ def create_app(ledger: Ledger) -> FastAPI:
         redoc_url=None,
     )
     app.state.ledger = ledger
+    app.state.status_cache = status_cache_for(ledger)
+    app.add_middleware(KeptStatusShortcut, cache=app.state.status_cache)
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -6,8 +6,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.http.problems import FORBIDDEN, UNAUTHORIZED, HttpProblem
 from domain.access import Role
-from infrastructure.access.tokens import Caller, identify
-from infrastructure.ledger import Ledger
+from infrastructure.access.tokens import Caller, caller_of
+from infrastructure.store.sql import Tx
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -19,15 +19,15 @@ READ_ROLES: frozenset[Role] = frozenset({"admin", "auditor"})
 WRITE_ROLES: frozenset[Role] = frozenset({"admin"})
 
 
-def authenticate(ledger: Ledger, credentials: HTTPAuthorizationCredentials | None) -> Caller:
-    """The caller a bearer token identifies; never echoes or logs the token."""
+def authenticate(tx: Tx, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    """The caller a bearer token identifies, read in ``tx``; never echoes or logs the token."""
     if credentials is None:
         raise HttpProblem(
             UNAUTHORIZED,
             "this endpoint needs 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": 'Bearer realm="label-ledger"'},
         )
-    caller = identify(ledger, credentials.credentials)
+    caller = caller_of(tx, credentials.credentials)
     if caller is None:
         raise HttpProblem(
             UNAUTHORIZED,

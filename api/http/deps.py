@@ -17,6 +17,7 @@ from api.http.preconditions import (
 from api.http.writes import WriteRequest
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
+from infrastructure.access.idempotency import stored_response
 from infrastructure.ledger import Ledger
 
 # Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency
@@ -32,22 +33,18 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def admin_actor(ledger: LedgerDep, credentials: Credentials) -> str:
-    return authorize(authenticate(ledger, credentials), WRITE_ROLES, "writing")
-
-
 def auditor_actor(ledger: LedgerDep, credentials: Credentials) -> str:
-    return authorize(authenticate(ledger, credentials), READ_ROLES, "auditing")
+    with ledger.read() as tx:
+        return authorize(authenticate(tx, credentials), READ_ROLES, "auditing")
 
 
-AdminActor = Annotated[str, Depends(admin_actor)]
 AuditorActor = Annotated[str, Depends(auditor_actor)]
 
 
 def admin_write(
     request: Request,
     ledger: LedgerDep,
-    actor: AdminActor,
+    credentials: Credentials,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -65,13 +62,19 @@ def admin_write(
         ),
     ] = None,
 ) -> WriteRequest:
+    """The admin writing, and the response already stored under its key: one read."""
+    with ledger.read() as tx:
+        actor = authorize(authenticate(tx, credentials), WRITE_ROLES, "writing")
+        key = parse_idempotency_key(idempotency_key)
+        stored = None if key is None else stored_response(tx, actor, key)
     return WriteRequest(
         ledger=ledger,
         actor=actor,
         method=request.method,
         path=request.url.path,
-        key=parse_idempotency_key(idempotency_key),
+        key=key,
         if_match=parse_if_match(if_match),
+        stored=stored,
     )
 
 

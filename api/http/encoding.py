@@ -11,6 +11,10 @@ from starlette.responses import Response
 _encoder = msgspec.json.Encoder()
 
 
+def json_body_of(body: Any) -> bytes:
+    return _encoder.encode(body)
+
+
 def json_response(
     body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:

@@ -42,6 +42,8 @@ class WriteRequest(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     key: str | None
     if_match: IfMatch | None
+    stored: StoredResponse | None = None
+    """The response stored under ``key`` when the request arrived."""
 
 
 def perform(
@@ -54,9 +56,8 @@ def perform(
 ) -> Response:
     """Runs ``command(origin, **options)`` once per idempotency key; answers 201."""
     fingerprint = fingerprint_of(write.method, write.path, body)
-    stored = _stored(write)
-    if stored is not None:
-        return _replay(stored, fingerprint)
+    if write.stored is not None:
+        return _replay(write.stored, fingerprint)
     options: dict[str, Any] = {}
     if write.if_match is not None and target is not None:
         options["expected_version"] = _expected_version(write.ledger, target, write.if_match)

@@ -56,6 +56,7 @@ def _rows(ctx: Context, ours: LoadResult, theirs: LoadResult) -> list[Row]:
         "client_cpu_seconds": ours.client_cpu_seconds,
         "baseline_server_cpu_ms_per_request": theirs.server_cpu_ms_per_request,
         "baseline_p50_ms": theirs.p50_ms,
+        "generator": ours.generator,
     }
     return [
         ctx.row(

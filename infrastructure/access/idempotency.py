@@ -15,6 +15,7 @@ import msgspec
 
 from domain.values import event_id
 from infrastructure.ledger import Ledger, RecordedEvent
+from infrastructure.store.group_commit import per_append
 from infrastructure.store.hooks import AppendedEvent
 from infrastructure.store.sql import Tx
 
@@ -82,27 +83,36 @@ def create_idempotency_table(tx: Tx) -> None:
 def record_response(
     tx: Tx, appended: Sequence[AppendedEvent], options: Mapping[str, Any]
 ) -> None:
-    claim: IdempotencyClaim | None = options.get(OPTION)
-    if claim is None or not appended:
+    rows = []
+    for events, part_options in per_append(appended, options):
+        claim: IdempotencyClaim | None = part_options.get(OPTION)
+        if claim is None or not events:
+            continue
+        body = msgspec.json.encode(write_result([recorded(entry) for entry in events]))
+        rows.append((claim.actor, claim.key, claim.fingerprint, CREATED, body))
+    if not rows:
         return
-    body = msgspec.json.encode(write_result([recorded(entry) for entry in appended]))
     # A concurrent duplicate fails this insert on the primary key, which rolls
     # back its events too: two requests with one key never append twice.
-    tx.execute(
+    tx.executemany(
         f"INSERT INTO {tx.table(TABLE)} (actor, key, fingerprint, status, response) "
         "VALUES (?, ?, ?, ?, ?)",
-        (claim.actor, claim.key, claim.fingerprint, CREATED, body),
+        rows,
     )
 
 
 def find_response(ledger: Ledger, actor: str, key: str) -> StoredResponse | None:
     with ledger.read() as tx:
-        tx.execute(
-            f"SELECT fingerprint, status, response FROM {tx.table(TABLE)} "
-            "WHERE actor = ? AND key = ?",
-            (actor, key),
-        )
-        row = tx.fetchone()
+        return stored_response(tx, actor, key)
+
+
+def stored_response(tx: Tx, actor: str, key: str) -> StoredResponse | None:
+    tx.execute(
+        f"SELECT fingerprint, status, response FROM {tx.table(TABLE)} "
+        "WHERE actor = ? AND key = ?",
+        (actor, key),
+    )
+    row = tx.fetchone()
     if row is None:
         return None
     return StoredResponse(fingerprint=str(row[0]), status=int(row[1]), body=bytes(row[2]))

@@ -14,6 +14,7 @@ from domain.access import Role, Token, token_id
 from domain.errors import DuplicateTokenName
 from infrastructure.access.token_table import TokenRow, all_tokens, token_by_hash
 from infrastructure.ledger import Ledger, Origin, Receipt
+from infrastructure.store.sql import Tx
 
 TOKEN_PREFIX = "llt_"
 
@@ -77,9 +78,14 @@ def list_tokens(ledger: Ledger) -> list[TokenRow]:
 
 def identify(ledger: Ledger, secret: str) -> Caller | None:
     """The caller a presented secret identifies, or None if unknown or revoked."""
-    presented = hash_secret(secret)
     with ledger.read() as tx:
-        row = token_by_hash(tx, presented)
+        return caller_of(tx, secret)
+
+
+def caller_of(tx: Tx, secret: str) -> Caller | None:
+    """:func:`identify` inside a read the caller holds (to read more in the same one)."""
+    presented = hash_secret(secret)
+    row = token_by_hash(tx, presented)
     # The lookup is by hash; the constant-time comparison keeps the final check
     # free of timing differences whatever the database's index does.
     if row is None or not hmac.compare_digest(row.token_hash, presented) or row.revoked:

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.http import bodies as b
 from api.http.decoding import json_body
 from api.http.deps import AdminWrite, LedgerDep, SlugPath
-from api.http.encoding import json_response
+from api.http.encoding import json_body_of, json_response
 from api.http.openapi import (
     CREATE_PROBLEMS,
     PUBLIC_PROBLEMS,
@@ -22,15 +23,71 @@ from api.http.openapi import (
     responses,
 )
 from api.http.preconditions import etag
+from api.http.status_cache import Answer, Stamp, StatusCache
 from api.http.writes import corrected_event_id, perform
 from domain.errors import ClusterNotFound
 from domain.status import ClusterStatus
 from domain.values import MemberCounts, cluster_id
+from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
 from infrastructure.projections.queries import ClusterStatusView
 
 router = APIRouter(tags=["clusters"])
 WRITTEN = {"ETag": 'The cluster\'s new version, "<version>"', "Location": "The cluster"}
+
+
+# --- public reads -------------------------------------------------------------
+
+Filter = Annotated[str | None, Query(max_length=300, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+@router.get(
+    "/clusters",
+    responses=responses(200, array_of(ClusterStatusView), "Clusters by slug", PUBLIC_PROBLEMS),
+)
+def list_clusters(
+    ledger: LedgerDep,
+    status: Annotated[ClusterStatus | None, Query(description="Only in this status")] = None,
+    region: Filter = None,
+    theme: Filter = None,
+    stage: Annotated[int | None, Query(ge=1, le=999, description="Labelled for this stage")] = None,
+) -> Response:
+    """Every cluster's current status, optionally filtered."""
+    views = queries.list_cluster_status(
+        ledger, status=status, region=region, theme=theme, stage=stage
+    )
+    return json_response(views)
+
+
+@router.get(
+    "/clusters/{slug}",
+    responses=responses(
+        200,
+        ClusterStatusView,
+        "The cluster's current status and label terms",
+        PUBLIC_PROBLEMS,
+        headers={"ETag": 'The cluster\'s version, "<version>", for If-Match'},
+    ),
+)
+async def get_cluster(slug: SlugPath, request: Request) -> Response:
+    """The cluster's current status, with its version as ETag."""
+    # Kept answers are served before routing (KeptStatusShortcut); this one is kept.
+    cache: StatusCache = request.app.state.status_cache
+    stamp = await cache.stamp()
+    answer = await run_in_threadpool(_read_status, request.app.state.ledger, slug, stamp)
+    cache.put(slug, answer)
+    return Response(answer.body, media_type="application/json", headers={"ETag": answer.etag})
+
+
+def _read_status(ledger: Ledger, slug: str, stamp: Stamp | None) -> Answer:
+    view = queries.get_cluster_status(ledger, slug, today=None if stamp is None else stamp.day)
+    if view is None:
+        msg = f"no cluster {slug!r} in the ledger"
+        raise ClusterNotFound(msg)
+    return Answer(stamp, json_body_of(view), etag(view.version))
+
+
+# --- certification decisions (admins) ------------------------------------------
 
 
 def _write(path: str, body: type, summary: str, problems: tuple[int, ...] = WRITE_PROBLEMS) -> dict:  # type: ignore[type-arg]
@@ -236,45 +293,3 @@ def correct_cluster_event(
         effective_on=body.effective_on,
     )
     return perform(write, body, command, target=target)
-
-
-# --- public reads -------------------------------------------------------------
-
-Filter = Annotated[str | None, Query(max_length=300, pattern=r"^[^\x00-\x1f\x7f]+$")]
-
-
-@router.get(
-    "/clusters",
-    responses=responses(200, array_of(ClusterStatusView), "Clusters by slug", PUBLIC_PROBLEMS),
-)
-def list_clusters(
-    ledger: LedgerDep,
-    status: Annotated[ClusterStatus | None, Query(description="Only in this status")] = None,
-    region: Filter = None,
-    theme: Filter = None,
-    stage: Annotated[int | None, Query(ge=1, le=999, description="Labelled for this stage")] = None,
-) -> Response:
-    """Every cluster's current status, optionally filtered."""
-    views = queries.list_cluster_status(
-        ledger, status=status, region=region, theme=theme, stage=stage
-    )
-    return json_response(views)
-
-
-@router.get(
-    "/clusters/{slug}",
-    responses=responses(
-        200,
-        ClusterStatusView,
-        "The cluster's current status and label terms",
-        PUBLIC_PROBLEMS,
-        headers={"ETag": 'The cluster\'s version, "<version>", for If-Match'},
-    ),
-)
-def get_cluster(slug: SlugPath, ledger: LedgerDep) -> Response:
-    """The cluster's current status, with its version as ETag."""
-    view = queries.get_cluster_status(ledger, slug)
-    if view is None:
-        msg = f"no cluster {slug!r} in the ledger"
-        raise ClusterNotFound(msg)
-    return json_response(view, headers={"ETag": etag(view.version)})
