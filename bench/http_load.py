@@ -10,13 +10,13 @@ machine of docs/benchmarks.md an ``httpx.Client`` request cost 1.3 ms of client 
 against 0.25 ms, so httpx clients saturated before the server did. ``client="httpx"``
 keeps the httpx keep-alive client.
 
-Loads of plain GETs (no body, no headers) run under ``wrk`` instead when it is on the
-PATH (``apt-get install wrk``): the same closed loop (one request in flight per
-connection), but its client costs a fraction of the Python threads' CPU, which on two
-cores is taken from the server. The paths are the ones ``make`` gives, in the same
-order; ``LoadResult.generator`` says which generator ran, and both sides of a
-comparison of GETs use the same one. ``BENCH_LOAD_GENERATOR=python`` keeps the Python
-threads even then.
+Loads run under ``wrk`` instead when it is on the PATH (``apt-get install wrk``): the
+same closed loop (one request in flight per connection), but its client costs a
+fraction of the Python threads' CPU, which on two cores is taken from the server. The
+requests are the ones ``make`` gives (written to a file the wrk script reads, each sent
+once: warm-up and timed window get different ones, so every idempotency key is fresh);
+``LoadResult.generator`` says which generator ran, and both sides of a comparison of
+HTTP loads use the same one. ``BENCH_LOAD_GENERATOR=python`` keeps the Python threads.
 """
 
 from __future__ import annotations
@@ -181,9 +181,14 @@ def run_load(
 ) -> LoadResult:
     """Closed loop: ``clients`` threads for ``warmup`` + ``seconds``; only the latter counts."""
     server.wait_ready()
-    paths = plain_get_paths(make, clients) if client == "stdlib" else None
-    if paths is not None and os.environ.get(GENERATOR_VARIABLE) != "python" and shutil.which("wrk"):
-        return run_wrk(server, paths, clients=clients, seconds=seconds, warmup=warmup)
+    if (
+        client == "stdlib"
+        and os.environ.get(GENERATOR_VARIABLE) != "python"
+        and shutil.which("wrk")
+    ):
+        result = run_wrk(server, make, clients=clients, seconds=seconds, warmup=warmup)
+        if result is not None:
+            return result
     latencies: list[list[float]] = [[] for _ in range(clients)]
     statuses: list[Counter[str]] = [Counter() for _ in range(clients)]
     start_barrier = threading.Barrier(clients + 1)
@@ -249,28 +254,47 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 WRK_SCRIPT = """
-local paths = {}
-for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
+-- One request per line: method, path, headers ("Name: value" joined by \\31), body, by tabs.
+local requests = {}
+for line in io.lines(os.getenv("WRK_REQUESTS")) do
+  local method, path, header_text, body = line:match("^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t(.*)$")
+  local headers = {}
+  for name, value in header_text:gmatch("([^:\\31]+): ([^\\31]*)") do headers[name] = value end
+  requests[#requests + 1] = wrk.format(method, path, headers, body ~= "" and body or nil)
+end
 local threads = {}
-counter, statuses = 0, {}  -- globals: each thread's own, read back by thread:get in done()
+-- Globals: each thread's own, read back by thread:get in done(). Thread i sends lines
+-- i, i + n, i + 2n, ... so that no two threads send the same request.
+counter, stride, statuses, replayed = 0, 1, {}, 0
 function setup(thread)
-  thread:set("counter", #threads * 7919)
+  thread:set("counter", #threads)
   table.insert(threads, thread)
 end
+function init(args)
+  stride = tonumber(os.getenv("WRK_THREADS"))
+end
 function request()
-  counter = counter % #paths + 1
-  return wrk.format("GET", paths[counter])
+  local line = counter % #requests + 1
+  counter = counter + stride
+  return requests[line]
 end
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  if headers["Idempotent-Replayed"] then
+    replayed = replayed + 1  -- the list wrapped around: a replay, not a new command
+  else
+    statuses[status] = (statuses[status] or 0) + 1
+  end
 end
 function done(summary, latency, requests)
   local parts = {}
   local total = {}
+  local replays = 0
   for _, thread in ipairs(threads) do
     for status, n in pairs(thread:get("statuses")) do total[status] = (total[status] or 0) + n end
+    replays = replays + thread:get("replayed")
   end
   for status, n in pairs(total) do parts[#parts + 1] = string.format('"%d": %d', status, n) end
+  if replays > 0 then parts[#parts + 1] = string.format('"replayed": %d', replays) end
   io.write(string.format(
     'WRK-RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
       .. '"socket_errors": %d, "statuses": {%s}}\\n',
@@ -279,44 +303,79 @@ function done(summary, latency, requests)
     table.concat(parts, ", ")))
 end
 """
+# Requests written per second of load: above any rate seen here, so a list of unsafe
+# requests does not wrap around (a wrapped one is counted as a replay, never a 201).
+WRK_REQUESTS_PER_SECOND = 5_000
 
 
-def plain_get_paths(make: RequestMaker, clients: int, count: int = 20_000) -> list[str] | None:
-    """The paths ``make`` asks for, if it only asks for plain GETs (else None)."""
-    paths = []
-    for number in range(max(1, count // clients)):
+def wrk_lines(make: RequestMaker, clients: int, first: int, count: int) -> list[str] | None:
+    """``count`` requests from ``make``, clients interleaved, as wrk script lines.
+
+    None if a request cannot be written on one line (a tab or newline in it).
+    """
+    lines = []
+    for number in range(first, first + max(1, count // clients)):
         for index in range(clients):
             method, path, body, headers = make(index, number)
-            if method != "GET" or body is not None or headers:
+            text = (body or b"").decode()
+            header_text = "\x1f".join(f"{name}: {value}" for name, value in headers.items())
+            fields = (method, path, header_text, text)
+            if any(c in field for field in fields for c in "\t\n\r") or ("\x1f" in text):
                 return None
-            paths.append(path)
-    return paths
+            lines.append("\t".join(fields))
+    return lines
 
 
 def run_wrk(
-    server: Server, paths: list[str], *, clients: int, seconds: float, warmup: float
-) -> LoadResult:
-    """The same closed loop under ``wrk``: ``clients`` connections, one request each."""
-    with tempfile.TemporaryDirectory(prefix="wrk-") as tmp:
-        script, listing = Path(tmp) / "load.lua", Path(tmp) / "paths.txt"
-        script.write_text(WRK_SCRIPT)
-        listing.write_text("\n".join(paths) + "\n")
-        env = {**os.environ, "WRK_PATHS": str(listing)}
-        threads = str(min(clients, 2))
+    server: Server, make: RequestMaker, *, clients: int, seconds: float, warmup: float
+) -> LoadResult | None:
+    """The same closed loop under ``wrk``: ``clients`` connections, one request each.
 
-        def wrk(duration: float) -> dict[str, object]:
-            argv = ["wrk", "-t", threads, "-c", str(clients), "-d", f"{max(1, round(duration))}s",
-                    "--timeout", "30s", "-s", str(script), server.base]
+    Warm-up and timed window send different requests (fresh idempotency keys).
+    None when the requests cannot be given to wrk.
+    """
+    with tempfile.TemporaryDirectory(prefix="wrk-") as tmp:
+        script = Path(tmp) / "load.lua"
+        script.write_text(WRK_SCRIPT)
+        threads = min(clients, 2)
+        first = 0
+
+        def wrk(duration: float, name: str) -> dict[str, object] | None:
+            nonlocal first
+            count = max(20_000, round(duration * WRK_REQUESTS_PER_SECOND))
+            lines = wrk_lines(make, clients, first, count)
+            if lines is None:
+                return None
+            first += count // clients + 1
+            listing = Path(tmp) / f"{name}.txt"
+            listing.write_text("\n".join(lines) + "\n")
+            env = {**os.environ, "WRK_REQUESTS": str(listing), "WRK_THREADS": str(threads)}
+            argv = [
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(clients),
+                "-d",
+                f"{max(1, round(duration))}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(script),
+                server.base,
+            ]
             out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
             line = next(x for x in out.splitlines() if x.startswith("WRK-RESULT "))
             result: dict[str, object] = json.loads(line.removeprefix("WRK-RESULT "))
             return result
 
-        if warmup > 0:
-            wrk(warmup)
+        if warmup > 0 and wrk(warmup, "warmup") is None:
+            return None
         cpu_before = server.cpu_seconds()
         client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        timed = wrk(seconds)
+        timed = wrk(seconds, "timed")
+        if timed is None:
+            return None
         cpu_after = server.cpu_seconds()
         client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     elapsed = int(timed["duration_us"]) / 1e6  # type: ignore[call-overload]

@@ -18,6 +18,7 @@ from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from domain.errors import (
@@ -308,6 +309,13 @@ async def _on_store_error(request: Request, error: Exception) -> Response:
     )
 
 
+async def _on_client_gone(request: Request, error: Exception) -> Response:
+    # The client left before its body arrived: nothing was written and no one is left
+    # to answer, so this is no server error (and no traceback in the log).
+    log.info("client left during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def _on_unexpected(request: Request, error: Exception) -> Response:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return problem_response(request, INTERNAL_ERROR, "an unexpected error occurred; it was logged")
@@ -320,4 +328,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     for store_error in STORE_ERRORS:
         app.add_exception_handler(store_error, _on_store_error)
+    app.add_exception_handler(ClientDisconnect, _on_client_gone)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -105,6 +105,7 @@ def _rows(
         "server_cpu_ms_per_request": result.server_cpu_ms_per_request,
         "client_cpu_seconds": result.client_cpu_seconds,
         "seconds": result.seconds,
+        "generator": result.generator,
     }
     errors = result.requests - ok
     note = f"{errors} answers were not 201: {result.statuses}" if errors else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,9 +85,7 @@ def test_a_body_that_is_not_json_is_a_415(
     assert_problem(response, 415, "unsupported-media-type")
 
 
-def test_an_invalid_body_names_each_invalid_field(
-    setup: TestClient, admin: dict[str, str]
-) -> None:
+def test_an_invalid_body_names_each_invalid_field(setup: TestClient, admin: dict[str, str]) -> None:
     body = {"decided_on": "27/03/2024", "valid_until": 2026, "colour": "blue"}
     problem = assert_problem(setup.post(EXTEND, json=body, headers=admin), 422, "invalid-body")
     assert {e["pointer"] for e in problem["errors"]} == {
@@ -105,9 +105,7 @@ def test_a_nested_invalid_field_is_named_by_its_path(
     assert [e["pointer"] for e in problem["errors"]] == ["#/criteria/1/code"]
 
 
-@pytest.mark.parametrize(
-    "field", ["title", "decided_by"]
-)
+@pytest.mark.parametrize("field", ["title", "decided_by"])
 def test_control_characters_in_text_are_refused(
     client: TestClient, admin: dict[str, str], field: str
 ) -> None:
@@ -156,3 +154,41 @@ def test_an_unexpected_error_is_a_500_problem_without_details(app: FastAPI) -> N
     problem = assert_problem(response, 500, "internal-error")
     assert "secret internals" not in response.text
     assert problem["detail"]
+
+
+def test_a_client_leaving_before_its_body_arrives_writes_nothing_and_logs_no_error(
+    app: FastAPI, ledger: Ledger, admin: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    before = ledger.last_position()
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/clusters/aerospace-valley/membership-reports",
+        "raw_path": b"/clusters/aerospace-valley/membership-reports",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"120"),
+            *((k.lower().encode(), v.encode()) for k, v in admin.items()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(app(scope, receive, send))
+    assert ledger.last_position() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("client left" in r.getMessage() for r in caplog.records)
