@@ -45,7 +45,7 @@ from infrastructure.settings import StoreSettings
 from infrastructure.snapshots import (
     SNAPSHOT_EVERY,
     SnapshotCodec,
-    create_snapshot_table,
+    SnapshotHook,
     read_snapshot,
     write_snapshot,
 )
@@ -109,8 +109,8 @@ class Ledger(Application[str]):
         self.settings = settings
         self.aggregate_cache: AggregateCache[Any] = AggregateCache()
         super().__init__(env=settings.env)
-        with self.write() as tx:
-            create_snapshot_table(tx)
+        self.snapshots = SnapshotHook()
+        self.store.add_hook(self.snapshots)
         for hook in hooks:
             self.store.add_hook(hook)
 
@@ -187,6 +187,9 @@ class Ledger(Application[str]):
         return state
 
     def _take_snapshot(self, aggregate_id: str, state: Any, codec: SnapshotCodec[Any]) -> None:
+        if self.store.group_committer is not None:
+            self.snapshots.queue(aggregate_id, state.version, state, codec)
+            return
         try:
             with self.write() as tx:
                 write_snapshot(tx, aggregate_id, state.version, state, codec)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -61,6 +63,13 @@ class SnapshotCodec(Generic[S]):
             return None
 
 
+class PendingSnapshot(msgspec.Struct, frozen=True):
+    aggregate_id: str
+    version: int
+    data: bytes
+    shape: str
+
+
 def create_snapshot_table(tx: Tx) -> None:
     tx.execute(
         f"CREATE TABLE IF NOT EXISTS {tx.table(TABLE)} ("
@@ -88,11 +97,45 @@ def write_snapshot(
     tx: Tx, aggregate_id: str, version: int, state: S, codec: SnapshotCodec[S]
 ) -> None:
     """Keeps the newest snapshot: an older one never replaces a newer one."""
+    _upsert(tx, PendingSnapshot(aggregate_id, version, codec.encode(state), codec.shape))
+
+
+def _upsert(tx: Tx, snapshot: PendingSnapshot) -> None:
     tx.execute(
         f"INSERT INTO {tx.table(TABLE)} (aggregate_id, version, shape, state) "
         "VALUES (?, ?, ?, ?) ON CONFLICT (aggregate_id) DO UPDATE SET "
         "version = excluded.version, shape = excluded.shape, state = excluded.state "
         f"WHERE {tx.table(TABLE)}.version < excluded.version "
         f"OR {tx.table(TABLE)}.shape <> excluded.shape",
-        (aggregate_id, version, codec.shape, codec.encode(state)),
+        (snapshot.aggregate_id, snapshot.version, snapshot.shape, snapshot.data),
     )
+
+
+class SnapshotHook:
+    """Writes the snapshots loads have taken inside the next append's transaction.
+
+    A server that group-commits should not pay a transaction and a flush to disk per
+    snapshot, nor make its writer wait for one: the snapshot rides along with the next
+    batch of events. If that append rolls back, its snapshots go with it; a later load
+    takes them again.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[str, PendingSnapshot] = {}
+        self._lock = threading.Lock()
+
+    def create_tables(self, tx: Tx) -> None:
+        create_snapshot_table(tx)
+
+    def queue(self, aggregate_id: str, version: int, state: S, codec: SnapshotCodec[S]) -> None:
+        snapshot = PendingSnapshot(aggregate_id, version, codec.encode(state), codec.shape)
+        with self._lock:
+            queued = self._pending.get(aggregate_id)
+            if queued is None or queued.version < version:
+                self._pending[aggregate_id] = snapshot
+
+    def on_append(self, tx: Tx, appended: Sequence[Any], options: Mapping[str, Any]) -> None:
+        with self._lock:
+            pending, self._pending = list(self._pending.values()), {}
+        for snapshot in pending:
+            _upsert(tx, snapshot)

@@ -137,9 +137,7 @@ def test_the_audit_reports_a_snapshot_loads_ignore(busy: Ledger) -> None:
     assert [f.verdict for f in audit_snapshots(busy)] == ["ignored"]
 
 
-def test_verify_snapshots_exits_0_when_every_snapshot_matches(
-    busy: Ledger, store_url: str
-) -> None:
+def test_verify_snapshots_exits_0_when_every_snapshot_matches(busy: Ledger, store_url: str) -> None:
     cold_load(busy)
     result = CliRunner().invoke(cli, ["verify-snapshots", "--db", store_url])
     assert result.exit_code == 0, result.output
@@ -158,3 +156,15 @@ def test_verify_snapshots_names_an_altered_snapshot_and_exits_1(
     assert result.exit_code == 1
     assert f"{ID}@{cluster.version}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_under_group_commit_a_snapshot_rides_along_with_the_next_append(busy: Ledger) -> None:
+    busy.store.enable_group_commit()
+    try:
+        taken_at = cold_load(busy).version
+        assert snapshot_version(busy) is None
+        report(busy, 1)
+        assert snapshot_version(busy) == taken_at
+        assert cold_load(busy) == replayed(busy)
+    finally:
+        busy.store.disable_group_commit()
