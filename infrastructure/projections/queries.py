@@ -91,15 +91,22 @@ def list_cluster_status(
 def get_cluster_status(
     ledger: Ledger, slug: str, today: date | None = None
 ) -> ClusterStatusView | None:
-    with current_snapshot(ledger) as (tx, _):
+    # One statement reads the projection position, the ledger's position and the
+    # record in one snapshot, without a transaction's round trips on PostgreSQL.
+    with ledger.store.statement_read() as tx:
+        table, column = events_table(tx)
         tx.execute(
-            f"SELECT state FROM {tx.table(CLUSTER_STATES)} WHERE cluster_id = ?",
-            (cluster_id(slug),),
+            f"SELECT (SELECT position FROM {tx.table(TRACKING)} WHERE name = ?), "
+            f"(SELECT COALESCE(MAX({column}), 0) FROM {table}), "
+            f"(SELECT state FROM {tx.table(CLUSTER_STATES)} WHERE cluster_id = ?)",
+            (PROJECTION, cluster_id(slug)),
         )
-        row = tx.fetchone()
-    if row is None:
+        tracked, last, state = tx.fetchone() or (None, 0, None)
+    if tracked != last:
+        raise ProjectionBehind(behind_message(tracked, int(last)))
+    if state is None:
         return None
-    return cluster_status_view(CLUSTER_DECODER.decode(row[0]), today or date.today())
+    return cluster_status_view(CLUSTER_DECODER.decode(state), today or date.today())
 
 
 def list_stages(ledger: Ledger) -> list[StageSummaryView]:

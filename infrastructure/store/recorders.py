@@ -115,6 +115,15 @@ class LedgerRecorder:
     def write_transaction(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def statement_read(self) -> Any:
+        """A Tx for reads whose every statement stands alone: a context manager.
+
+        On PostgreSQL a pooled connection in autocommit mode, each statement reading its
+        own snapshot, with no BEGIN and ROLLBACK round trips; on SQLite the read
+        transaction (no round trips to save).
+        """
+        return self.read_transaction()
+
     def read_transaction(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -280,6 +289,14 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(force_rollback=True),
+            conn.cursor(row_factory=tuple_row) as cursor,
+        ):
+            yield Tx(cursor, "postgresql", self.schema)
+
+    @contextmanager
+    def statement_read(self) -> Iterator[Tx]:
+        with (
+            self.datastore.get_connection() as conn,
             conn.cursor(row_factory=tuple_row) as cursor,
         ):
             yield Tx(cursor, "postgresql", self.schema)

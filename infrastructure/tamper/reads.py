@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import closing
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from psycopg.rows import tuple_row
-
-from infrastructure.store.recorders import LedgerPostgresRecorder
 from infrastructure.store.sql import Tx
 
 if TYPE_CHECKING:
@@ -40,20 +37,6 @@ def bigint_array(values: Iterable[int]) -> str:
     return "{" + ",".join([str(int(value)) for value in values]) + "}"
 
 
-@contextmanager
-def single_statement_read(ledger: Ledger) -> Iterator[Tx]:
-    """A Tx for reads whose every statement stands alone (on SQLite, the read transaction).
-
-    On PostgreSQL it is a pooled connection in autocommit mode: no BEGIN and ROLLBACK
-    round trips, each statement reading its own snapshot.
-    """
-    store = ledger.store
-    if not isinstance(store, LedgerPostgresRecorder):
-        with ledger.read() as tx:
-            yield tx
-        return
-    with (
-        store.datastore.get_connection() as connection,
-        connection.cursor(row_factory=tuple_row) as cursor,
-    ):
-        yield Tx(cursor, "postgresql", store.schema)
+def single_statement_read(ledger: Ledger) -> Any:
+    """A Tx for reads whose every statement stands alone (see ``statement_read``)."""
+    return ledger.store.statement_read()
