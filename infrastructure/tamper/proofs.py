@@ -31,7 +31,6 @@ from infrastructure.tamper.errors import (
     TreeSizeBeyondLog,
 )
 from infrastructure.tamper.node_store import fetch_nodes, leaf_count, leaf_count_and_nodes
-from infrastructure.tamper.reads import single_statement_read
 
 if TYPE_CHECKING:
     from infrastructure.ledger import Ledger
@@ -64,14 +63,14 @@ class ConsistencyProof(msgspec.Struct, frozen=True, kw_only=True):
 def inclusion_proof_at(
     ledger: Ledger, position: int, tree_size: int | None = None
 ) -> InclusionProof:
-    with single_statement_read(ledger) as tx:
+    with ledger.store.statement_read() as tx:
         return _inclusion(tx, position, tree_size)
 
 
 def consistency_proof_between(
     ledger: Ledger, first: int, second: int | None = None
 ) -> ConsistencyProof:
-    with single_statement_read(ledger) as tx:
+    with ledger.store.statement_read() as tx:
         return _consistency(tx, first, second)
 
 

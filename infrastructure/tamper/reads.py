@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from contextlib import closing
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from infrastructure.store.sql import Tx
-
-if TYPE_CHECKING:
-    from infrastructure.ledger import Ledger
 
 
 def select_all(tx: Tx, statement: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -18,12 +14,8 @@ def select_all(tx: Tx, statement: str, params: Sequence[Any] = ()) -> list[Any]:
     if tx.dialect == "postgresql":
         tx.cursor.execute(tx.sql(statement), params, binary=True)
         return tx.cursor.fetchall()  # type: ignore[no-any-return]
-    # The pool's connections make sqlite3.Row objects; a bare cursor of the same
-    # transaction makes tuples, which halves the cost of reading a node row.
-    with closing(tx.cursor.connection.cursor()) as cursor:
-        cursor.row_factory = None
-        cursor.execute(statement, params)
-        return cursor.fetchall()
+    tx.execute(statement, params)
+    return tx.fetchall()
 
 
 # psycopg adapts a list parameter element by element, in Python, by default as a text
@@ -35,8 +27,3 @@ def select_all(tx: Tx, statement: str, params: Sequence[Any] = ()) -> list[Any]:
 def bigint_array(values: Iterable[int]) -> str:
     """A PostgreSQL array literal of integers, for a ``?::bigint[]`` parameter."""
     return "{" + ",".join([str(int(value)) for value in values]) + "}"
-
-
-def single_statement_read(ledger: Ledger) -> Any:
-    """A Tx for reads whose every statement stands alone (see ``statement_read``)."""
-    return ledger.store.statement_read()
