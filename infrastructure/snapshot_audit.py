@@ -13,7 +13,7 @@ from typing import Literal
 import msgspec
 
 from infrastructure.ledger import CLUSTERS, STAGES, AggregateKind, Ledger
-from infrastructure.snapshots import TABLE
+from infrastructure.snapshots import TABLE, read_snapshot_row
 
 Verdict = Literal["matches", "altered", "ignored"]
 
@@ -44,16 +44,12 @@ def _check(ledger: Ledger, aggregate_id: str) -> SnapshotFinding | None:
     # The snapshot and the events it stands for are read in one transaction, so a
     # snapshot replaced meanwhile is compared with its own version's replay.
     with ledger.read() as tx:
-        tx.execute(
-            f"SELECT version, shape, state FROM {tx.table(TABLE)} WHERE aggregate_id = ?",
-            (aggregate_id,),
-        )
-        row = tx.fetchone()
+        row = read_snapshot_row(tx, aggregate_id)
         if row is None:
             return None
-        version = int(row[0])
+        version, shape, data = row
         events = ledger.aggregate_events_in(tx, aggregate_id, up_to_version=version)
-    snapshot = kind.codec.decode(str(row[1]), bytes(row[2]))
+    snapshot = kind.codec.decode(shape, data)
     verdict: Verdict
     if snapshot is None:
         verdict = "ignored"

@@ -12,7 +12,6 @@ Auditors' replays (``history``, bitemporal views, verification) never read snaps
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
@@ -29,7 +28,6 @@ TABLE = "aggregate_snapshots"
 FOLD_REVISION = 1
 
 S = TypeVar("S")
-log = logging.getLogger(__name__)
 
 
 def shape_of(state_type: type[Any]) -> str:
@@ -80,17 +78,23 @@ def create_snapshot_table(tx: Tx) -> None:
     )
 
 
-def read_snapshot(tx: Tx, aggregate_id: str, codec: SnapshotCodec[S]) -> Snapshot[S] | None:
+def read_snapshot_row(tx: Tx, aggregate_id: str) -> tuple[int, str, bytes] | None:
+    """The stored snapshot as it is: version, shape and encoded state."""
     tx.execute(
         f"SELECT version, shape, state FROM {tx.table(TABLE)} WHERE aggregate_id = ?",
         (aggregate_id,),
     )
     row = tx.fetchone()
+    return None if row is None else (int(row[0]), str(row[1]), bytes(row[2]))
+
+
+def read_snapshot(tx: Tx, aggregate_id: str, codec: SnapshotCodec[S]) -> Snapshot[S] | None:
+    row = read_snapshot_row(tx, aggregate_id)
     if row is None:
         return None
     version, shape, data = row
-    state = codec.decode(shape, bytes(data))
-    return None if state is None else Snapshot(int(version), state)
+    state = codec.decode(shape, data)
+    return None if state is None else Snapshot(version, state)
 
 
 def write_snapshot(

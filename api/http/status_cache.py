@@ -29,7 +29,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infrastructure.ledger import Ledger
-from infrastructure.projections.tables import PROJECTION, TRACKING, events_table
+from infrastructure.projections.tables import PROJECTION, positions_columns
 from infrastructure.store.sql import Tx
 
 MAX_ENTRIES = 100_000
@@ -117,11 +117,7 @@ class LedgerPosition:
     def __init__(self, conninfo: str, schema: str) -> None:
         self._conninfo = conninfo
         tx = Tx(None, "postgresql", schema)
-        table, column = events_table(tx)
-        self._statement = (
-            f"SELECT (SELECT position FROM {tx.table(TRACKING)} WHERE name = %s), "
-            f"(SELECT COALESCE(MAX({column}), 0) FROM {table})"
-        )
+        self._statement = tx.sql(f"SELECT {positions_columns(tx)}")
         self._connection: psycopg.AsyncConnection[tuple[int | None, int]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shared: SharedProbe | None = None
@@ -181,7 +177,6 @@ class StatusCache:
         if len(self._answers) >= MAX_ENTRIES:
             self._answers.clear()
         self._answers[slug] = answer
-
 
 
 def status_cache_for(ledger: Ledger) -> StatusCache:

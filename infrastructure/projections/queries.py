@@ -39,9 +39,8 @@ from infrastructure.projections.tables import (
     CLUSTER_STATES,
     PROJECTION,
     STAGE_STATES,
-    TRACKING,
     behind_message,
-    events_table,
+    positions_columns,
 )
 from infrastructure.store.sql import Tx
 
@@ -94,10 +93,8 @@ def get_cluster_status(
     # One statement reads the projection position, the ledger's position and the
     # record in one snapshot, without a transaction's round trips on PostgreSQL.
     with ledger.store.statement_read() as tx:
-        table, column = events_table(tx)
         tx.execute(
-            f"SELECT (SELECT position FROM {tx.table(TRACKING)} WHERE name = ?), "
-            f"(SELECT COALESCE(MAX({column}), 0) FROM {table}), "
+            f"SELECT {positions_columns(tx)}, "
             f"(SELECT state FROM {tx.table(CLUSTER_STATES)} WHERE cluster_id = ?)",
             (PROJECTION, cluster_id(slug)),
         )
@@ -175,12 +172,7 @@ def current_snapshot(ledger: Ledger) -> Iterator[tuple[Tx, int]]:
     with ledger.read() as tx:
         if tx.dialect == "postgresql":
             tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        table, column = events_table(tx)
-        tx.execute(
-            f"SELECT (SELECT position FROM {tx.table(TRACKING)} WHERE name = ?), "
-            f"(SELECT COALESCE(MAX({column}), 0) FROM {table})",
-            (PROJECTION,),
-        )
+        tx.execute(f"SELECT {positions_columns(tx)}", (PROJECTION,))
         tracked, last = tx.fetchone() or (None, 0)
         if tracked != last:
             raise ProjectionBehind(behind_message(tracked, int(last)))

@@ -76,6 +76,16 @@ def advance_tracking(tx: Tx, expected: int, to: int) -> None:
         raise ProjectionBehind(behind_message(tracked_position(tx), expected))
 
 
+def positions_columns(tx: Tx) -> str:
+    """Two columns, in one snapshot when in one statement: the read models' tracked
+    position and the ledger's last position (one ``?`` parameter: ``PROJECTION``)."""
+    table, column = events_table(tx)
+    return (
+        f"(SELECT position FROM {tx.table(TRACKING)} WHERE name = ?), "
+        f"(SELECT COALESCE(MAX({column}), 0) FROM {table})"
+    )
+
+
 def behind_message(tracked: int | None, ledger_position: int) -> str:
     at = "have no tracking row" if tracked is None else f"are at position {tracked}"
     return (
