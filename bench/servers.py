@@ -48,7 +48,7 @@ def main() -> None:
         run(constant_app(), args.port)
         return
     with ledger_at(args.db) as ledger:
-        ledger.store.enable_group_commit()
+        ledger.enable_group_commit()
         run(create_app(ledger), args.port)
 
 

@@ -8,6 +8,13 @@ class LedgerError(Exception):
 
     code = "ledger-error"
     title = "Ledger error"
+    replayed = False
+    """True when this is the first answer to an idempotency key, given again."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        """The command field at fault, when one is."""
 
 
 class NotFound(LedgerError):
@@ -147,6 +154,20 @@ class DuplicateTokenName(InvariantViolation):
 class TokenAlreadyRevoked(InvariantViolation):
     code = "token-already-revoked"
     title = "Access token already revoked"
+
+
+class IdempotencyKeyReused(LedgerError):
+    """The idempotency key was first used for a different command (or source)."""
+
+    code = "idempotency-key-reused"
+    title = "Idempotency key reused"
+
+
+class CredentialRevoked(LedgerError):
+    """The token that sent the command was revoked (or never issued) when it was decided."""
+
+    code = "credential-revoked"
+    title = "Token no longer valid"
 
 
 class VersionMismatch(ConcurrencyConflict):

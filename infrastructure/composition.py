@@ -8,7 +8,6 @@ from typing import Any
 
 import psycopg
 
-from infrastructure.access import AccessHook
 from infrastructure.ledger import Ledger
 from infrastructure.projections import ProjectionHook, catch_up_projections
 from infrastructure.settings import StoreSettingError, StoreSettings, store_settings
@@ -17,7 +16,6 @@ from infrastructure.tamper.merkle_log import merkle_log_hook
 
 # Each feature that writes in the append transaction registers a factory here.
 HOOK_FACTORIES: list[Callable[[], AppendHook]] = [
-    AccessHook,
     merkle_log_hook,
     ProjectionHook,
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -138,7 +138,7 @@ class SnapshotHook:
             if queued is None or queued.version < version:
                 self._pending[aggregate_id] = snapshot
 
-    def on_append(self, tx: Tx, appended: Sequence[Any], options: Mapping[str, Any]) -> None:
+    def on_append(self, tx: Tx, appended: Sequence[Any]) -> None:
         with self._lock:
             pending, self._pending = list(self._pending.values()), {}
         for snapshot in pending:

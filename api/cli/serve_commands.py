@@ -37,7 +37,7 @@ def serve(host: str, port: int, group_commit: bool, access_log: bool, db: str | 
 
     with ledger_at(db) as ledger:
         if group_commit:
-            ledger.store.enable_group_commit()
+            ledger.enable_group_commit()
         listener = listen(host, port)
         bound_port = listener.getsockname()[1]
         click.echo(

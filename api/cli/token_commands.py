@@ -8,8 +8,8 @@ import click
 
 from api.cli.common import db_option, ledger_at, reports_errors
 from domain.access import ROLES, Role
-from infrastructure.access.tokens import issue_token, list_tokens, revoke_token
-from infrastructure.ledger import Origin
+from domain.commands import Context, IssueToken, RevokeToken
+from infrastructure.access.tokens import hash_secret, new_secret
 
 actor_option = click.option(
     "--actor",
@@ -42,14 +42,16 @@ def token() -> None:
 @reports_errors
 def create(role: Role, name: str, actor: str | None, db: str | None) -> None:
     """Create a token and print it once, as the last line of stdout."""
+    secret = new_secret()
+    command = IssueToken(name=name, role=role, token_hash=hash_secret(secret))
     with ledger_at(db) as ledger:
-        issued = issue_token(ledger, Origin(actor=cli_actor(actor)), name=name, role=role)
+        receipt = ledger.execute(command, Context(actor=cli_actor(actor)))
     click.echo(
-        f"created {issued.role} token {issued.name!r} (ledger position "
-        f"{issued.receipt.last.position}); it is shown only now:",
+        f"created {role} token {name!r} (ledger position {receipt.position}); "
+        "it is shown only now:",
         err=True,
     )
-    click.echo(issued.secret)
+    click.echo(secret)
 
 
 @token.command("revoke")
@@ -60,8 +62,8 @@ def create(role: Role, name: str, actor: str | None, db: str | None) -> None:
 def revoke(name: str, actor: str | None, db: str | None) -> None:
     """Revoke a token: it stops working at once."""
     with ledger_at(db) as ledger:
-        receipt = revoke_token(ledger, Origin(actor=cli_actor(actor)), name=name)
-    click.echo(f"revoked token {name!r} (ledger position {receipt.last.position})")
+        receipt = ledger.execute(RevokeToken(name=name), Context(actor=cli_actor(actor)))
+    click.echo(f"revoked token {name!r} (ledger position {receipt.position})")
 
 
 @token.command("list")
@@ -70,9 +72,10 @@ def revoke(name: str, actor: str | None, db: str | None) -> None:
 def list_(db: str | None) -> None:
     """List tokens by name, role and state (never their secrets)."""
     with ledger_at(db) as ledger:
-        rows = list_tokens(ledger)
-    for row in rows:
-        click.echo(f"{row.name}\t{row.role}\t{'revoked' if row.revoked else 'active'}")
+        ledger.refresh_tokens()
+        tokens = ledger.tokens.tokens()
+    for token in tokens:
+        click.echo(f"{token.name}\t{token.role}\t{'revoked' if token.is_revoked else 'active'}")
 
 
 

@@ -7,6 +7,8 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 
 from api.http import bodies
+from api.http.commands import WRITES
+from api.http.gateway import CommandGateway
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
 from api.http.routes import (
@@ -25,7 +27,8 @@ from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
 
 # Routes are matched one by one in this order (FastAPI has no routing table), so the
-# most requested come first: a cluster's status and the writes about clusters.
+# most requested come first: a cluster's status. Commands never reach FastAPI: the
+# CommandGateway answers them in front of it.
 ROUTERS = (
     clusters.router,
     stages.router,
@@ -37,20 +40,6 @@ ROUTERS = (
     problem_types.router,
 )
 DESCRIBED_BODIES: tuple[type, ...] = (
-    bodies.StageOpening,
-    bodies.StageClosure,
-    bodies.ClusterRegistration,
-    bodies.LabelGrant,
-    bodies.LabelExtension,
-    bodies.LabelWithdrawal,
-    bodies.CriteriaReview,
-    bodies.EuropeanLabelAward,
-    bodies.MembershipReport,
-    bodies.Merger,
-    bodies.Renaming,
-    bodies.Dissolution,
-    bodies.Correction,
-    bodies.WriteResult,
     bodies.EventPage,
     bodies.AggregateHistory,
     bodies.Health,
@@ -89,11 +78,15 @@ def create_app(ledger: Ledger) -> FastAPI:
     )
     app.state.ledger = ledger
     app.state.status_cache = status_cache_for(ledger)
-    app.add_middleware(KeptStatusShortcut, cache=app.state.status_cache)
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.openapi = msgspec_openapi(app, DESCRIBED_BODIES)  # type: ignore[method-assign]
+    app.add_middleware(KeptStatusShortcut, cache=app.state.status_cache)
+    read_paths = frozenset(
+        str(getattr(route, "path", "")) for router in ROUTERS for route in router.routes
+    )
+    app.add_middleware(CommandGateway, ledger=ledger, read_paths=read_paths)
+    app.openapi = msgspec_openapi(app, DESCRIBED_BODIES, WRITES)  # type: ignore[method-assign]
     return app
 
 

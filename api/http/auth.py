@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from api.http.problems import FORBIDDEN, UNAUTHORIZED, HttpProblem
 from domain.access import Role
-from infrastructure.access.tokens import Caller, caller_of
-from infrastructure.store.sql import Tx
+from infrastructure.access.tokens import Caller
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -17,31 +16,36 @@ bearer = HTTPBearer(
 )
 READ_ROLES: frozenset[Role] = frozenset({"admin", "auditor"})
 WRITE_ROLES: frozenset[Role] = frozenset({"admin"})
+CHALLENGE = 'Bearer realm="label-ledger"'
 
 
-def authenticate(tx: Tx, credentials: HTTPAuthorizationCredentials | None) -> Caller:
-    """The caller a bearer token identifies, read in ``tx``; never echoes or logs the token."""
-    if credentials is None:
+def bearer_secret(authorization: str | None) -> str:
+    """The secret of an ``Authorization: Bearer <token>`` header; never echoed or logged."""
+    scheme, _, secret = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
         raise HttpProblem(
             UNAUTHORIZED,
             "this endpoint needs 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": 'Bearer realm="label-ledger"'},
+            headers={"WWW-Authenticate": CHALLENGE},
         )
-    caller = caller_of(tx, credentials.credentials)
+    return secret.strip()
+
+
+def identified(caller: Caller | None) -> Caller:
     if caller is None:
         raise HttpProblem(
             UNAUTHORIZED,
             "the bearer token is unknown or revoked",
-            headers={"WWW-Authenticate": 'Bearer realm="label-ledger", error="invalid_token"'},
+            headers={"WWW-Authenticate": f'{CHALLENGE}, error="invalid_token"'},
         )
     return caller
 
 
-def authorize(caller: Caller, roles: frozenset[Role], action: str) -> str:
-    """The caller's name (every event's actor) when its role may do ``action``."""
+def authorize(caller: Caller, roles: frozenset[Role], action: str) -> Caller:
+    """The caller, when its role may do ``action``."""
     if caller.role not in roles:
         allowed = " or ".join(sorted(roles))
         raise HttpProblem(
             FORBIDDEN, f"token {caller.name!r} has role {caller.role}; {action} needs {allowed}"
         )
-    return caller.name
+    return caller

@@ -1,4 +1,4 @@
-"""Reading request bodies: size limit, media type, msgspec decoding, every invalid field named."""
+"""Request bodies: size limit, media type, msgspec decoding, every invalid field named."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 import msgspec
-from fastapi import Depends, Request
 
 from api.http.problems import (
     INVALID_BODY,
@@ -24,42 +23,20 @@ _LOCATION = re.compile(r"^(?P<detail>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
-def json_body(cls: type[S]) -> Any:
-    """A dependency that decodes the request body into ``cls`` (or answers a problem)."""
-
-    async def read(request: Request) -> S:
-        return decode_body(cls, await read_json_bytes(request))
-
-    read.__name__ = f"read_{cls.__name__}"
-    return Depends(read)
-
-
-async def read_json_bytes(request: Request) -> bytes:
-    _check_declared_length(request.headers.get("content-length"))
-    _check_media_type(request.headers.get("content-type"))
-    body = bytearray()
-    # Content-Length can be absent (chunked) or lie: count what actually arrives.
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise _too_large()
-    return bytes(body)
-
-
-def _check_declared_length(value: str | None) -> None:
+def check_declared_length(value: str | None) -> None:
     if value is None:
         return
     if not value.isdigit():
         raise HttpProblem(MALFORMED_HEADER, "Content-Length is not a number of bytes")
     if int(value) > MAX_BODY_BYTES:
-        raise _too_large()
+        raise too_large()
 
 
-def _too_large() -> HttpProblem:
+def too_large() -> HttpProblem:
     return HttpProblem(PAYLOAD_TOO_LARGE, f"the body exceeds {MAX_BODY_BYTES} bytes (1 MiB)")
 
 
-def _check_media_type(value: str | None) -> None:
+def check_media_type(value: str | None) -> None:
     media_type = (value or "").split(";", 1)[0].strip().lower()
     if media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")

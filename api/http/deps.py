@@ -1,23 +1,16 @@
-"""Dependencies of the routes, as ``Annotated`` aliases."""
+"""Dependencies of the read routes, as ``Annotated`` aliases."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from api.http.auth import READ_ROLES, WRITE_ROLES, authenticate, authorize, bearer
-from api.http.preconditions import (
-    IF_MATCH_PATTERN,
-    KEY_PATTERN,
-    parse_idempotency_key,
-    parse_if_match,
-)
-from api.http.writes import WriteRequest
+from api.http.auth import READ_ROLES, authorize, bearer, bearer_secret, identified
+from api.http.problems import MALFORMED_HEADER, HttpProblem
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
-from infrastructure.access.idempotency import stored_response
 from infrastructure.ledger import Ledger
 
 # Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency
@@ -33,52 +26,16 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def auditor_actor(ledger: LedgerDep, credentials: Credentials) -> str:
-    with ledger.read() as tx:
-        return authorize(authenticate(tx, credentials), READ_ROLES, "auditing")
+def auditor_actor(request: Request, ledger: LedgerDep, _: Credentials) -> str:
+    """The auditor's (or admin's) name, as of the ledger's last position."""
+    sent = request.headers.getlist("authorization")
+    if len(sent) > 1:
+        raise HttpProblem(MALFORMED_HEADER, "send one Authorization header, not several")
+    secret = bearer_secret(sent[0] if sent else None)
+    return authorize(identified(ledger.caller(secret)), READ_ROLES, "auditing").name
 
 
 AuditorActor = Annotated[str, Depends(auditor_actor)]
-
-
-def admin_write(
-    request: Request,
-    ledger: LedgerDep,
-    credentials: Credentials,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Replays the first response to this key instead of writing again.",
-            json_schema_extra={"pattern": KEY_PATTERN},
-        ),
-    ] = None,
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description='The ETag ("<version>") the write expects; 412 if it moved on.',
-            json_schema_extra={"pattern": IF_MATCH_PATTERN},
-        ),
-    ] = None,
-) -> WriteRequest:
-    """The admin writing, and the response already stored under its key: one read."""
-    with ledger.read() as tx:
-        actor = authorize(authenticate(tx, credentials), WRITE_ROLES, "writing")
-        key = parse_idempotency_key(idempotency_key)
-        stored = None if key is None else stored_response(tx, actor, key)
-    return WriteRequest(
-        ledger=ledger,
-        actor=actor,
-        method=request.method,
-        path=request.url.path,
-        key=key,
-        if_match=parse_if_match(if_match),
-        stored=stored,
-    )
-
-
-AdminWrite = Annotated[WriteRequest, Depends(admin_write)]
 
 
 async def known_slug(slug: str) -> str:

@@ -9,7 +9,10 @@ import msgspec
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.http.commands import Exposed
+from api.http.preconditions import IF_MATCH_PATTERN, KEY_PATTERN
 from api.http.problems import PROBLEM_JSON, ProblemDetails
+from infrastructure.receipts import Receipt
 
 REF_TEMPLATE = "#/components/schemas/{name}"
 PROBLEM_DESCRIPTIONS = {
@@ -24,8 +27,6 @@ PROBLEM_DESCRIPTIONS = {
     422: "Invalid body or parameters, or an Idempotency-Key reused for another request",
     503: "The ledger's database is unavailable",
 }
-WRITE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
-CREATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
 AUDIT_PROBLEMS = (401, 403, 404, 422, 503)
 PUBLIC_PROBLEMS = (404, 422, 503)
 
@@ -75,9 +76,13 @@ def problem_doc(status: int) -> dict[str, Any]:
     }
 
 
-def msgspec_openapi(app: FastAPI, types: Iterable[type]) -> Callable[[], dict[str, Any]]:
-    """An ``app.openapi`` that merges the msgspec schemas of ``types`` into the components."""
-    wanted = (ProblemDetails, *types)
+def msgspec_openapi(
+    app: FastAPI, types: Iterable[type], writes: Iterable[Exposed] = ()
+) -> Callable[[], dict[str, Any]]:
+    """An ``app.openapi`` that merges the msgspec schemas of ``types`` into the components
+    and describes every command route (answered in front of FastAPI)."""
+    writes = tuple(writes)
+    wanted = (ProblemDetails, Receipt, *(w.body for w in writes), *types)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -91,6 +96,8 @@ def msgspec_openapi(app: FastAPI, types: Iterable[type]) -> Callable[[], dict[st
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(components)
             _replace_fastapi_validation_errors(document)
+            for exposed in writes:
+                document["paths"].setdefault(exposed.path, {})["post"] = command_operation(exposed)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -107,3 +114,57 @@ def _replace_fastapi_validation_errors(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
+
+
+WRITE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+CREATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
+WRITE_HEADERS = {
+    "ETag": 'The new version of the command\'s target, "<version>", for If-Match',
+    "Location": "The command's target",
+    "Idempotent-Replayed": "true when this is the first answer to the key, given again",
+}
+PATH_PARAMETERS = {
+    "slug": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64},
+    "number": {"type": "integer", "minimum": 1, "maximum": 999},
+}
+KEY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Replays the first answer to this key instead of deciding again.",
+    "schema": {"type": "string", "pattern": KEY_PATTERN},
+}
+IF_MATCH_HEADER = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'The ETag ("<version>") the command expects of its target; 412 if it moved on.',
+    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
+}
+
+
+def command_operation(exposed: Exposed) -> dict[str, Any]:
+    """The OpenAPI operation of one command route."""
+    doc = (exposed.command.__doc__ or exposed.answer).strip()
+    summary = doc.splitlines()[0]
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS[name]}
+        for name in exposed.parameters
+    ]
+    parameters.append(KEY_HEADER)
+    if not exposed.creates():
+        parameters.append(IF_MATCH_HEADER)
+    problems = CREATE_PROBLEMS if exposed.creates() else WRITE_PROBLEMS
+    return {
+        "tags": [exposed.tag],
+        "summary": summary.rstrip("."),
+        "description": doc,
+        "operationId": f"{exposed.tag}-{exposed.command.__name__}",
+        "parameters": parameters,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref(exposed.body)}},
+        },
+        "responses": responses(201, Receipt, exposed.answer, problems, headers=WRITE_HEADERS),
+        "security": [{"BearerToken": []}],
+    }

@@ -23,6 +23,8 @@ from starlette.responses import Response
 
 from domain.errors import (
     ConcurrencyConflict,
+    CredentialRevoked,
+    IdempotencyKeyReused,
     InvalidCommand,
     InvalidSlug,
     InvalidTokenName,
@@ -142,12 +144,6 @@ INVALID_PARAMETERS = _http(
     "Invalid parameters",
     "A query parameter or header has an invalid value; 'errors' names each one.",
 )
-IDEMPOTENCY_KEY_REUSED = _http(
-    "idempotency-key-reused",
-    422,
-    "Idempotency key reused",
-    "This Idempotency-Key was first used for a different request (method, path or body).",
-)
 STORE_UNAVAILABLE = _http(
     "store-unavailable",
     503,
@@ -169,7 +165,6 @@ HTTP_PROBLEMS = (
     UNSUPPORTED_MEDIA_TYPE,
     INVALID_BODY,
     INVALID_PARAMETERS,
-    IDEMPOTENCY_KEY_REUSED,
     STORE_UNAVAILABLE,
     INTERNAL_ERROR,
 )
@@ -188,6 +183,8 @@ STATUS_OF_ERROR: tuple[tuple[type[LedgerError], int], ...] = (
     (InvalidCommand, 422),
     (InvalidSlug, 422),
     (InvalidTokenName, 422),
+    (IdempotencyKeyReused, 422),
+    (CredentialRevoked, 401),
     (InvariantViolation, 409),
     (ConcurrencyConflict, 409),
     (LedgerError, 409),
@@ -230,7 +227,7 @@ def problem_catalogue() -> dict[str, ProblemType]:
 
 
 def problem_response(
-    request: Request,
+    instance: str,
     kind: ProblemType,
     detail: str,
     *,
@@ -242,7 +239,7 @@ def problem_response(
         title=kind.title,
         status=kind.status,
         detail=detail,
-        instance=request.url.path,
+        instance=instance,
         errors=errors,
     )
     return Response(
@@ -253,19 +250,42 @@ def problem_response(
     )
 
 
+def answer_error(error: Exception, method: str, path: str) -> Response:
+    """The problem answering ``error``: the one place errors become HTTP answers."""
+    if isinstance(error, LedgerError):
+        headers = {"Idempotent-Replayed": "true"} if error.replayed else None
+        kind = domain_problem_type(type(error))
+        if isinstance(error, CredentialRevoked):
+            headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="label-ledger"'}
+        detail = str(error) or error.title
+        errors = None if error.field is None else [FieldError(pointer=f"#/{error.field}", detail=detail)]
+        return problem_response(path, kind, detail, headers=headers, errors=errors)
+    if isinstance(error, HttpProblem):
+        return problem_response(
+            path, error.kind, error.detail, headers=error.headers, errors=error.errors
+        )
+    if isinstance(error, STORE_ERRORS):
+        log.warning("store error on %s %s: %s", method, path, type(error).__name__)
+        return problem_response(
+            path,
+            STORE_UNAVAILABLE,
+            "the ledger's database is unavailable; retry later",
+            headers={"Retry-After": "5"},
+        )
+    if isinstance(error, ClientDisconnect):
+        # The client left before its body arrived: nothing was written and no one is left
+        # to answer, so this is no server error (and no traceback in the log).
+        log.info("client left during %s %s", method, path)
+        return Response(status_code=400)
+    log.error("unexpected error on %s %s", method, path, exc_info=error)
+    return problem_response(path, INTERNAL_ERROR, "an unexpected error occurred; it was logged")
+
+
 # --- handlers -----------------------------------------------------------------
 
 
-async def _on_ledger_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, LedgerError)
-    return problem_response(request, domain_problem_type(type(error)), str(error) or error.title)
-
-
-async def _on_http_problem(request: Request, error: Exception) -> Response:
-    assert isinstance(error, HttpProblem)
-    return problem_response(
-        request, error.kind, error.detail, headers=error.headers, errors=error.errors
-    )
+async def _on_error(request: Request, error: Exception) -> Response:
+    return answer_error(error, request.method, request.url.path)
 
 
 async def _on_http_exception(request: Request, error: Exception) -> Response:
@@ -276,22 +296,23 @@ async def _on_http_exception(request: Request, error: Exception) -> Response:
     if error.status_code >= 500:
         kind = INTERNAL_ERROR
     detail = error.detail if isinstance(error.detail, str) else kind.title
-    return problem_response(request, kind, detail, headers=error.headers)
+    return problem_response(request.url.path, kind, detail, headers=error.headers)
 
 
 async def _on_request_validation(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     issues = list(error.errors())
+    path = request.url.path
     # A path that does not parse (``/stages/abc``) names no resource: 404, like
     # any other address that leads nowhere.
     if any(issue.get("loc", ("",))[0] == "path" for issue in issues):
-        return problem_response(request, ROUTE_NOT_FOUND, f"no resource at {request.url.path}")
+        return problem_response(path, ROUTE_NOT_FOUND, f"no resource at {path}")
     errors = [
         FieldError(pointer=_parameter_name(issue.get("loc", ())), detail=str(issue.get("msg")))
         for issue in issues
     ]
     names = ", ".join(e.pointer for e in errors)
-    return problem_response(request, INVALID_PARAMETERS, f"invalid {names}", errors=errors)
+    return problem_response(path, INVALID_PARAMETERS, f"invalid {names}", errors=errors)
 
 
 def _parameter_name(loc: tuple[object, ...] | list[object]) -> str:
@@ -301,32 +322,8 @@ def _parameter_name(loc: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts)
 
 
-async def _on_store_error(request: Request, error: Exception) -> Response:
-    log.warning("store error on %s %s: %s", request.method, request.url.path, type(error).__name__)
-    return problem_response(
-        request, STORE_UNAVAILABLE, "the ledger's database is unavailable; retry later",
-        headers={"Retry-After": "5"},
-    )
-
-
-async def _on_client_gone(request: Request, error: Exception) -> Response:
-    # The client left before its body arrived: nothing was written and no one is left
-    # to answer, so this is no server error (and no traceback in the log).
-    log.info("client left during %s %s", request.method, request.url.path)
-    return Response(status_code=400)
-
-
-async def _on_unexpected(request: Request, error: Exception) -> Response:
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-    return problem_response(request, INTERNAL_ERROR, "an unexpected error occurred; it was logged")
-
-
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(LedgerError, _on_ledger_error)
-    app.add_exception_handler(HttpProblem, _on_http_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
-    for store_error in STORE_ERRORS:
-        app.add_exception_handler(store_error, _on_store_error)
-    app.add_exception_handler(ClientDisconnect, _on_client_gone)
-    app.add_exception_handler(Exception, _on_unexpected)
+    for error_type in (LedgerError, HttpProblem, *STORE_ERRORS, ClientDisconnect, Exception):
+        app.add_exception_handler(error_type, _on_error)

@@ -1,74 +1,76 @@
-"""Idempotency records: the first response to a keyed write, stored with its events.
+"""Idempotency records: the first outcome of a keyed command, kept with its events.
 
-The record is inserted by an append hook in the very transaction that appends
-the write's events, so a key is claimed if and only if its events exist. The
-response body is built there from the appended events, which makes it the same
-body the route answers with the first time.
+A record is written by the writer in the very transaction that appends the command's
+events, so a key is claimed if and only if its events exist. A command the ledger's rules
+refused (not found, a rule broken) is kept too, as Stripe keeps a request's error: the same
+key then answers the same refusal, even if the ledger has changed since. What never ran
+to a decision is not kept: a body that does not decode, a stale ``If-Match``, a
+concurrent conflict, an unavailable store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import hashlib
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
-from domain.values import event_id
-from infrastructure.ledger import Ledger, RecordedEvent
-from infrastructure.store.group_commit import per_append
-from infrastructure.store.hooks import AppendedEvent
+from domain.commands import Command, Context
+from domain.errors import InvariantViolation, LedgerError, NotFound
+from infrastructure.receipts import Receipt, Refusal
+from infrastructure.store.bulk import Column, insert_rows
 from infrastructure.store.sql import Tx
 
 TABLE = "idempotency_keys"
-OPTION = "idempotency"
-CREATED = 201
+RECORDED = 201  # what the first release stored: the HTTP status of a recorded write
+REFUSED = 0
+CHUNK = 500
+KeyOf = tuple[str, str]  # actor, key
+COLUMNS: tuple[Column, ...] = (
+    ("actor", "text"),
+    ("key", "text"),
+    ("fingerprint", "text"),
+    ("status", "integer"),
+    ("response", "bytea"),
+)
+
+_receipt_decoder = msgspec.json.Decoder(Receipt)
+_refusal_decoder = msgspec.json.Decoder(Refusal)
 
 
-class WriteResult(msgspec.Struct, frozen=True, kw_only=True):
-    """What a write appended: its first event, that aggregate's new version, every event."""
-
-    event_id: str
-    position: int
-    aggregate_id: str
-    version: int
-    type: str
-    events: tuple[RecordedEvent, ...]
-
-
-class IdempotencyClaim(msgspec.Struct, frozen=True, kw_only=True):
-    """A keyed write: recorded with its events under ``(actor, key)``."""
-
-    actor: str
-    key: str
-    fingerprint: str
-
-
-class StoredResponse(msgspec.Struct, frozen=True, kw_only=True):
+class StoredOutcome(msgspec.Struct, frozen=True, kw_only=True):
     fingerprint: str
     status: int
     body: bytes
 
-
-def write_result(events: Sequence[RecordedEvent]) -> WriteResult:
-    first = events[0]
-    return WriteResult(
-        event_id=first.event_id,
-        position=first.position,
-        aggregate_id=first.aggregate_id,
-        version=max(e.version for e in events if e.aggregate_id == first.aggregate_id),
-        type=first.type,
-        events=tuple(events),
-    )
+    def replay(self) -> Receipt:
+        """The first answer again: its receipt, or its refusal raised again."""
+        if self.status == RECORDED:
+            receipt = _receipt_decoder.decode(self.body)
+            return msgspec.structs.replace(receipt, replayed=True)
+        raise _refusal_decoder.decode(self.body).error()
 
 
-def recorded(entry: AppendedEvent) -> RecordedEvent:
-    return RecordedEvent(
-        event_id=event_id(entry.originator_id, entry.originator_version),
-        position=entry.position,
-        aggregate_id=entry.originator_id,
-        version=entry.originator_version,
-        type=type(entry.event).__name__,
-    )
+def fingerprint(command: Command, context: Context) -> str:
+    """What makes two keyed commands the same request: the command and its provenance."""
+    digest = hashlib.sha256(type(command).__name__.encode())
+    digest.update(b"\n")
+    digest.update(msgspec.json.encode(command, order="sorted"))
+    digest.update(msgspec.json.encode((context.source, context.evidence)))
+    return digest.hexdigest()
+
+
+def is_kept(error: LedgerError) -> bool:
+    """A refusal by the ledger's rules, which the key answers again."""
+    return isinstance(error, NotFound | InvariantViolation)
+
+
+def recorded_row(key: KeyOf, fingerprint: str, receipt: Receipt) -> tuple[object, ...]:
+    return (*key, fingerprint, RECORDED, msgspec.json.encode(receipt))
+
+
+def refused_row(key: KeyOf, fingerprint: str, error: LedgerError) -> tuple[object, ...]:
+    return (*key, fingerprint, REFUSED, msgspec.json.encode(Refusal.of(error)))
 
 
 def create_idempotency_table(tx: Tx) -> None:
@@ -80,39 +82,27 @@ def create_idempotency_table(tx: Tx) -> None:
     )
 
 
-def record_response(
-    tx: Tx, appended: Sequence[AppendedEvent], options: Mapping[str, Any]
-) -> None:
-    rows = []
-    for events, part_options in per_append(appended, options):
-        claim: IdempotencyClaim | None = part_options.get(OPTION)
-        if claim is None or not events:
-            continue
-        body = msgspec.json.encode(write_result([recorded(entry) for entry in events]))
-        rows.append((claim.actor, claim.key, claim.fingerprint, CREATED, body))
-    if not rows:
-        return
-    # A concurrent duplicate fails this insert on the primary key, which rolls
-    # back its events too: two requests with one key never append twice.
-    tx.executemany(
-        f"INSERT INTO {tx.table(TABLE)} (actor, key, fingerprint, status, response) "
-        "VALUES (?, ?, ?, ?, ?)",
-        rows,
-    )
+def find_outcomes(tx: Tx, keys: Iterable[KeyOf]) -> dict[KeyOf, StoredOutcome]:
+    """The outcomes kept under these keys, in one statement per chunk of keys."""
+    wanted = set(keys)
+    names = sorted({key for _, key in wanted})
+    found: dict[KeyOf, StoredOutcome] = {}
+    for start in range(0, len(names), CHUNK):
+        chunk = names[start : start + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        tx.execute(
+            f"SELECT actor, key, fingerprint, status, response FROM {tx.table(TABLE)} "
+            f"WHERE key IN ({marks})",
+            chunk,
+        )
+        for actor, key, print_, status, body in tx.fetchall():
+            if (actor, key) in wanted:
+                found[(actor, key)] = StoredOutcome(
+                    fingerprint=str(print_), status=int(status), body=bytes(body)
+                )
+    return found
 
 
-def find_response(ledger: Ledger, actor: str, key: str) -> StoredResponse | None:
-    with ledger.read() as tx:
-        return stored_response(tx, actor, key)
-
-
-def stored_response(tx: Tx, actor: str, key: str) -> StoredResponse | None:
-    tx.execute(
-        f"SELECT fingerprint, status, response FROM {tx.table(TABLE)} "
-        "WHERE actor = ? AND key = ?",
-        (actor, key),
-    )
-    row = tx.fetchone()
-    if row is None:
-        return None
-    return StoredResponse(fingerprint=str(row[0]), status=int(row[1]), body=bytes(row[2]))
+def record_outcomes(tx: Tx, rows: Sequence[tuple[object, ...]]) -> None:
+    # Two writers of one key never both commit: the second fails this primary key.
+    insert_rows(tx, tx.table(TABLE), COLUMNS, rows)

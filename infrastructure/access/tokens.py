@@ -1,31 +1,30 @@
-"""Issuing, revoking and recognising API access tokens."""
+"""API access tokens: who a presented secret identifies, derived from the token events.
+
+Only the events authorise: the registry is folded from ``TokenIssued`` / ``TokenRevoked``
+as read from the log, never from a table a database user could write a row into. It
+follows the log by position: the writer hands it every token event it appends or finds
+appended by another process, and readers refresh it with one query when the log moved.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+import threading
+from collections.abc import Iterable
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError
 
-from domain import access
-from domain.access import Role, Token, token_id
-from domain.errors import DuplicateTokenName
-from infrastructure.access.token_table import TokenRow, all_tokens, token_by_hash
-from infrastructure.ledger import Ledger, Origin, Receipt
+from domain.access import Role, Token, TokenIssued, TokenRevoked, project_token
+from domain.events import LedgerEvent
+from infrastructure.mapper import MsgspecMapper
+from infrastructure.store.event_reads import last_position, prefix_end
+from infrastructure.store.event_table import events_table
 from infrastructure.store.sql import Tx
 
 TOKEN_PREFIX = "llt_"
-
-
-class IssuedToken(msgspec.Struct, frozen=True, kw_only=True):
-    """A new token: the secret is in this value only, never in the ledger."""
-
-    name: str
-    role: Role
-    secret: str
-    receipt: Receipt
+TOKEN_IDS = "token:"
 
 
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,6 +32,7 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
 
     name: str
     role: Role
+    token_hash: str
 
 
 def new_secret() -> str:
@@ -43,51 +43,75 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def find_token(ledger: Ledger, name: str) -> Token | None:
-    try:
-        token = ledger.repository.get(token_id(name), projector_func=access.project_token)
-    except AggregateNotFoundError:
-        return None
-    assert isinstance(token, Token)
-    return token
+class TokenRegistry:
+    """Every token's state, as of the ledger position the registry has reached."""
 
+    def __init__(self) -> None:
+        self._by_name: dict[str, Token] = {}
+        self._by_hash: dict[str, Token] = {}
+        self.position = 0
+        self._lock = threading.Lock()
 
-def issue_token(ledger: Ledger, origin: Origin, *, name: str, role: Role) -> IssuedToken:
-    secret = new_secret()
-    event = access.issue_token(
-        find_token(ledger, access.check_token_name(name)),
-        ledger.provenance(origin),
-        name=name,
-        role=role,
-        token_hash=hash_secret(secret),
-    )
-    duplicate = DuplicateTokenName(f"a token named {name!r} already exists")
-    receipt = ledger.append([event], on_duplicate=lambda: duplicate)
-    return IssuedToken(name=name, role=role, secret=secret, receipt=receipt)
+    def absorb(self, events: Iterable[LedgerEvent], position: int) -> None:
+        """Folds token events recorded up to ``position`` (others are ignored)."""
+        with self._lock:
+            for event in events:
+                if not isinstance(event, TokenIssued | TokenRevoked):
+                    continue
+                known = self._by_name.get(event.name)
+                if known is not None and event.originator_version <= known.version:
+                    continue  # a reader's older view must not undo a newer state
+                token = project_token(known, [event])
+                if token is not None:
+                    self._by_name[token.name] = token
+                    self._by_hash[token.token_hash] = token
+            self.position = max(self.position, position)
 
+    def refresh(self, tx: Tx, decode: MsgspecMapper) -> None:
+        """Catches up with the log in ``tx`` (one query when it moved)."""
+        position = last_position(tx)
+        if position == self.position:
+            return
+        table, column = events_table(tx)
+        tx.execute(
+            f"SELECT {column}, topic, state FROM {table} "
+            "WHERE originator_id >= ? AND originator_id < ? ORDER BY originator_id, "
+            "originator_version",
+            (TOKEN_IDS, prefix_end(TOKEN_IDS)),
+        )
+        events = [
+            decode.decode_state(str(topic), bytes(state))
+            for at, topic, state in tx.fetchall()
+            if self.position < int(at) <= position
+        ]
+        self.absorb(events, position)
 
-def revoke_token(ledger: Ledger, origin: Origin, *, name: str) -> Receipt:
-    event = access.revoke_token(find_token(ledger, name), ledger.provenance(origin), name=name)
-    return ledger.append([event])
+    def caller(self, secret: str) -> Caller | None:
+        """The caller a presented secret identifies, or None if unknown or revoked."""
+        presented = hash_secret(secret)
+        with self._lock:
+            found = self._by_hash.get(presented)
+            token = None if found is None else self._by_name.get(found.name)
+        # The lookup is by hash; the constant-time comparison keeps the final check
+        # free of timing differences whatever the dictionary does. The name's current
+        # token must still carry this hash: a replaced secret stops working.
+        if token is None or not hmac.compare_digest(token.token_hash, presented):
+            return None
+        if token.is_revoked:
+            return None
+        return Caller(name=token.name, role=token.role, token_hash=token.token_hash)
 
+    def still_valid(self, caller: Caller) -> bool:
+        """The caller's token is still the named, unrevoked token of that role."""
+        with self._lock:
+            token = self._by_name.get(caller.name)
+        return (
+            token is not None
+            and not token.is_revoked
+            and token.role == caller.role
+            and hmac.compare_digest(token.token_hash, caller.token_hash)
+        )
 
-def list_tokens(ledger: Ledger) -> list[TokenRow]:
-    with ledger.read() as tx:
-        return all_tokens(tx)
-
-
-def identify(ledger: Ledger, secret: str) -> Caller | None:
-    """The caller a presented secret identifies, or None if unknown or revoked."""
-    with ledger.read() as tx:
-        return caller_of(tx, secret)
-
-
-def caller_of(tx: Tx, secret: str) -> Caller | None:
-    """:func:`identify` inside a read the caller holds (to read more in the same one)."""
-    presented = hash_secret(secret)
-    row = token_by_hash(tx, presented)
-    # The lookup is by hash; the constant-time comparison keeps the final check
-    # free of timing differences whatever the database's index does.
-    if row is None or not hmac.compare_digest(row.token_hash, presented) or row.revoked:
-        return None
-    return Caller(name=row.name, role=row.role)
+    def tokens(self) -> list[Token]:
+        with self._lock:
+            return sorted(self._by_name.values(), key=lambda token: token.name)

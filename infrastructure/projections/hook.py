@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from infrastructure.projections.decoding import EventDecoder, as_stored
 from infrastructure.projections.read_models import ReadModelRun
@@ -21,9 +20,7 @@ class ProjectionHook:
     def create_tables(self, tx: Tx) -> None:
         create_tables(tx)
 
-    def on_append(
-        self, tx: Tx, appended: Sequence[AppendedEvent], options: Mapping[str, Any]
-    ) -> None:
+    def on_append(self, tx: Tx, appended: Sequence[AppendedEvent]) -> None:
         if not appended:
             return
         advance_tracking(tx, appended[0].position - 1, appended[-1].position)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
 import msgspec
 
@@ -31,6 +31,4 @@ class AppendHook(Protocol):
 
     def create_tables(self, tx: Tx) -> None: ...
 
-    def on_append(
-        self, tx: Tx, appended: Sequence[AppendedEvent], options: Mapping[str, Any]
-    ) -> None: ...
+    def on_append(self, tx: Tx, appended: Sequence[AppendedEvent]) -> None: ...

@@ -1,17 +1,16 @@
 """Application recorders for SQLite and PostgreSQL with one append path.
 
-Each append runs in one transaction that serialises writers, assigns dense
-ledger positions (1, 2, 3, ... with no gaps, so that position N is Merkle
-leaf N-1), checks the versions of aggregates the command only read, inserts
-the events in one statement and runs every registered append hook (Merkle
-leaves, idempotency records, inline read models) before committing.
+An append runs inside the writer's transaction, which serialises writers; it assigns
+dense ledger positions (1, 2, 3, ... with no gaps, so that position N is Merkle leaf
+N-1), inserts the events in one statement and runs every registered append hook
+(Merkle leaves, inline read models, snapshots) before the writer commits.
 """
 
 from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,9 +25,9 @@ from eventsourcing.sqlite import (
 )
 from psycopg.rows import tuple_row
 
+from domain.events import LedgerEvent
 from infrastructure.store.bulk import Column, insert_rows
 from infrastructure.store.event_table import events_table
-from infrastructure.store.group_commit import GroupCommitter, PendingAppend
 from infrastructure.store.hooks import AppendedEvent, AppendHook
 from infrastructure.store.sql import Tx
 
@@ -46,65 +45,41 @@ def event_columns(position: str) -> list[Column]:
     ]
 
 
-class StaleReadError(IntegrityError):
-    """An aggregate the command read was changed by another writer meanwhile."""
-
-
 class LedgerRecorder:
     """The parts of the append path that do not depend on the store."""
 
     hooks: list[AppendHook]
     events_table_name: str
-    group_committer: GroupCommitter | None = None
 
-    def enable_group_commit(self, max_batch: int = 128) -> None:
-        """Lets concurrent appends share transactions (for servers with many writers)."""
-        if self.group_committer is None:
-            self.group_committer = GroupCommitter(self._write_batch, max_batch)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        # The library's save() would bypass the ledger's rules, positions and hooks.
+        msg = "events are appended by Ledger.execute only"
+        raise NotImplementedError(msg)
 
-    def disable_group_commit(self) -> None:
-        if self.group_committer is not None:
-            self.group_committer.close()
-            self.group_committer = None
+    def append_in(
+        self,
+        tx: Tx,
+        base: int,
+        stored_events: Sequence[StoredEvent],
+        events: Sequence[LedgerEvent | None],
+    ) -> list[int]:
+        """Inserts events after position ``base`` in one statement, then runs every hook.
 
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        if self.group_committer is not None:
-            return self.group_committer.append(stored_events, kwargs)
-        with self.write_transaction() as tx:
-            self._lock_for_append(tx)
-            return self._append(tx, stored_events, kwargs)
+        The caller holds the write lock (:meth:`lock_for_append`) and read ``base`` as
+        the ledger's last position in the same transaction, so positions stay dense.
+        ``events`` are the decoded events when the caller holds them (else None).
+        """
+        positions = list(range(base + 1, base + 1 + len(stored_events)))
+        self._insert_rows(tx, positions, stored_events)
+        appended = [
+            AppendedEvent(p, s.originator_id, s.originator_version, s.topic, s.state, e)
+            for p, s, e in zip(positions, stored_events, events, strict=True)
+        ]
+        for hook in self.hooks:
+            hook.on_append(tx, appended)
+        return positions
 
-    def _write_batch(self, batch: list[PendingAppend]) -> None:
-        done: list[tuple[PendingAppend, list[int]]] = []
-        failed: list[tuple[PendingAppend, Exception]] = []
-        with self.write_transaction() as tx:
-            self._lock_for_append(tx)
-            for pending in batch:
-                tx.execute("SAVEPOINT ledger_append")
-                try:
-                    positions = self._append(tx, pending.stored_events, pending.options)
-                except Exception as error:
-                    tx.execute("ROLLBACK TO SAVEPOINT ledger_append")
-                    tx.execute("RELEASE SAVEPOINT ledger_append")
-                    failed.append((pending, self._translate(error)))
-                    continue
-                tx.execute("RELEASE SAVEPOINT ledger_append")
-                done.append((pending, positions))
-        # Answer only once the batch is committed: a caller that lost a race to
-        # another append of the same batch must be able to read the winner.
-        for pending, positions in done:
-            pending.result.set_result(positions)
-        for pending, error in failed:
-            pending.result.set_exception(error)
-
-    def _translate(self, error: Exception) -> Exception:
-        if isinstance(error, sqlite3.IntegrityError | psycopg.errors.IntegrityError):
-            return IntegrityError(error)
-        return error
-
-    def _lock_for_append(self, tx: Tx) -> None:
+    def lock_for_append(self, tx: Tx) -> None:
         """Serialises writers before the last position is read (SQLite: BEGIN IMMEDIATE)."""
 
     def add_hook(self, hook: AppendHook) -> None:
@@ -129,43 +104,6 @@ class LedgerRecorder:
 
     def events_table(self, tx: Tx) -> str:
         return tx.table(self.events_table_name)
-
-    def _append(
-        self, tx: Tx, stored_events: Sequence[StoredEvent], options: Mapping[str, Any]
-    ) -> list[int]:
-        self._check_read_versions(tx, options.get("expected_versions") or {})
-        if not stored_events:
-            return []
-        base = self._last_position(tx)
-        positions = list(range(base + 1, base + 1 + len(stored_events)))
-        self._insert_rows(tx, positions, stored_events)
-        domain_events = options.get("ledger_events") or [None] * len(stored_events)
-        appended = [
-            AppendedEvent(p, s.originator_id, s.originator_version, s.topic, s.state, e)  # type: ignore[arg-type]
-            for p, s, e in zip(positions, stored_events, domain_events, strict=True)
-        ]
-        for hook in self.hooks:
-            hook.on_append(tx, appended, options)
-        return positions
-
-    def _check_read_versions(self, tx: Tx, expected: Mapping[str, int]) -> None:
-        if not expected:
-            return
-        ids = list(expected)
-        marks = ",".join("?" * len(ids))
-        tx.execute(
-            f"SELECT originator_id, MAX(originator_version) FROM {self.events_table(tx)} "
-            f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
-            ids,
-        )
-        found = {row[0]: row[1] for row in tx.fetchall()}
-        for aggregate_id, version in expected.items():
-            if found.get(aggregate_id, 0) != version:
-                msg = f"{aggregate_id} changed since it was read (version {version})"
-                raise StaleReadError(msg)
-
-    def _last_position(self, tx: Tx) -> int:
-        raise NotImplementedError
 
     def _insert_rows(self, tx: Tx, positions: list[int], stored: Sequence[StoredEvent]) -> None:
         table, position = events_table(tx)
@@ -262,8 +200,6 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
                 raw.rollback()
                 cursor.close()
 
-    def _last_position(self, tx: Tx) -> int:
-        return int(tx.scalar(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}"))
 
 
 class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
@@ -301,13 +237,9 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         ):
             yield Tx(cursor, "postgresql", self.schema)
 
-    def _lock_for_append(self, tx: Tx) -> None:
+    def lock_for_append(self, tx: Tx) -> None:
         tx.execute(f"SET LOCAL lock_timeout = '{self.datastore.lock_timeout}s'")
         # EXCLUSIVE still lets readers in, but serialises writers, so that
         # positions are assigned and committed in the same order.
         tx.execute(f"LOCK TABLE {self.events_table(tx)} IN EXCLUSIVE MODE")
 
-    def _last_position(self, tx: Tx) -> int:
-        return int(
-            tx.scalar(f"SELECT COALESCE(MAX(notification_id), 0) FROM {self.events_table(tx)}")
-        )

@@ -8,8 +8,8 @@ new tree is signed and stored in that same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from domain.events import StageClosed
 from infrastructure.merkle import (
@@ -40,9 +40,7 @@ class MerkleLogHook:
         create_node_table(tx)
         create_checkpoint_table(tx)
 
-    def on_append(
-        self, tx: Tx, appended: Sequence[AppendedEvent], options: Mapping[str, Any]
-    ) -> None:
+    def on_append(self, tx: Tx, appended: Sequence[AppendedEvent]) -> None:
         if not appended:
             return
         old_size = appended[0].position - 1

@@ -9,11 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
-from infrastructure.access.tokens import issue_token
-from infrastructure.ledger import Ledger, Origin
+from infrastructure.ledger import Ledger
 from tests.api.http_builders import bearer
-
-ISSUER = Origin(actor="cli:test")
+from tests.builders import issue
 
 
 @pytest.fixture
@@ -30,10 +28,10 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def admin(ledger: Ledger) -> dict[str, str]:
     """Headers of an admin token named ``dge`` (the State's services)."""
-    return bearer(issue_token(ledger, ISSUER, name="dge", role="admin").secret)
+    return bearer(issue(ledger, "dge", "admin"))
 
 
 @pytest.fixture
 def auditor(ledger: Ledger) -> dict[str, str]:
     """Headers of an auditor token named ``cour-des-comptes``."""
-    return bearer(issue_token(ledger, ISSUER, name="cour-des-comptes", role="auditor").secret)
+    return bearer(issue(ledger, "cour-des-comptes", "auditor"))

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from infrastructure.access.tokens import hash_secret, issue_token, revoke_token
-from infrastructure.ledger import Ledger, Origin
+from domain.commands import Context, RevokeToken
+from infrastructure.access.tokens import hash_secret
+from infrastructure.ledger import Ledger
 from tests.api.http_builders import EXTENSION, bearer, labelled, write_endpoints
+from tests.builders import issue
 
 AUDITOR_ONLY = [
     "/clusters/aerospace-valley/history",
@@ -67,11 +69,13 @@ def test_an_unknown_token_is_told_apart_from_a_missing_one(setup: TestClient) ->
 
 
 def test_a_revoked_token_stops_working_at_once(setup: TestClient, ledger: Ledger) -> None:
-    issued = issue_token(ledger, Origin(actor="cli:test"), name="region-occitanie", role="admin")
-    headers = bearer(issued.secret)
+    headers = bearer(issue(ledger, "region-occitanie", "admin"))
     assert setup.get("/events", headers=headers).status_code == 200
-    revoke_token(ledger, Origin(actor="cli:test"), name="region-occitanie")
+    ledger.execute(RevokeToken(name="region-occitanie"), Context(actor="cli:test"))
     assert setup.get("/events", headers=headers).status_code == 401
+    assert setup.post(
+        "/clusters/aerospace-valley/label-extensions", json=EXTENSION, headers=headers
+    ).status_code == 401
 
 
 @pytest.mark.parametrize("path", AUDITOR_ONLY)
@@ -92,8 +96,8 @@ def test_auditors_and_admins_read_auditor_endpoints(
 def test_issuing_and_revoking_tokens_are_attributed_events(
     setup: TestClient, ledger: Ledger
 ) -> None:
-    issue_token(ledger, Origin(actor="cli:alice"), name="region-bretagne", role="auditor")
-    revoke_token(ledger, Origin(actor="cli:bob"), name="region-bretagne")
+    issue(ledger, "region-bretagne", "auditor", actor="cli:alice")
+    ledger.execute(RevokeToken(name="region-bretagne"), Context(actor="cli:bob"))
     entries = ledger.positioned_events("token:region-bretagne")
     assert [(type(e.event).__name__, e.event.actor) for e in entries] == [
         ("TokenIssued", "cli:alice"),
@@ -102,9 +106,9 @@ def test_issuing_and_revoking_tokens_are_attributed_events(
 
 
 def test_the_ledger_keeps_only_the_hash_of_a_token(setup: TestClient, ledger: Ledger) -> None:
-    issued = issue_token(ledger, Origin(actor="cli:test"), name="region-grand-est", role="admin")
+    secret = issue(ledger, "region-grand-est", "admin")
     everything = b"".join(
         str(entry.event).encode() for entry in ledger.events_after(0, 10_000)
     )
-    assert issued.secret.encode() not in everything
-    assert hash_secret(issued.secret).encode() in everything
+    assert secret.encode() not in everything
+    assert hash_secret(secret).encode() in everything

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from domain.values import cluster_id
-from infrastructure.access.tokens import issue_token
 from infrastructure.composition import open_ledger
-from infrastructure.ledger import Ledger, Origin
+from infrastructure.ledger import Ledger
 from tests.api.http_builders import EXTENSION, MEMBERSHIP, bearer, labelled
+from tests.builders import issue
 
 REPORT = "/clusters/aerospace-valley/membership-reports"
 
@@ -116,8 +116,8 @@ def test_the_fingerprint_ignores_key_order_and_spacing(
 def test_keys_belong_to_their_token(
     setup: TestClient, ledger: Ledger, admin: dict[str, str]
 ) -> None:
-    issued = issue_token(ledger, Origin(actor="cli:test"), name="region", role="admin")
-    region = bearer(issued.secret)
+    issued_secret = issue(ledger, "region", "admin")
+    region = bearer(issued_secret)
     first = setup.post(REPORT, json=MEMBERSHIP, headers=keyed(admin, "shared"))
     second = setup.post(REPORT, json=MEMBERSHIP, headers=keyed(region, "shared"))
     assert second.status_code == 201

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.commands import Context, ExpectedVersion, ExtendLabel
 from domain.errors import VersionMismatch
-from infrastructure.ledger import Ledger, Origin
+from infrastructure.ledger import Ledger
 from tests.api.http_builders import EXTENSION, labelled, post
 
 EXTEND = "/clusters/aerospace-valley/label-extensions"
@@ -105,19 +106,19 @@ def test_a_stage_write_is_conditioned_on_the_stage_version(
     assert fresh.status_code == 201
 
 
-def test_a_change_between_the_check_and_the_append_is_still_refused(
+def test_the_expected_version_is_checked_where_the_command_is_decided(
     setup: TestClient, ledger: Ledger, admin: dict[str, str]
 ) -> None:
-    """The expected version travels with the append, not only with the pre-check."""
+    """The expectation travels with the command into the writer's transaction."""
     post(setup, EXTEND, EXTENSION, admin)  # another writer moved it to version 3
     before = ledger.last_position()
+    extension = ExtendLabel(
+        slug="aerospace-valley",
+        decided_on=date(2024, 4, 1),
+        valid_until=date(2026, 12, 31),
+        reason="checked against version 2",
+    )
+    expecting_2 = Context(actor="dge", expected=ExpectedVersion(versions=(2,)))
     with pytest.raises(VersionMismatch):
-        ledger.extend_label(
-            Origin(actor="dge"),
-            "aerospace-valley",
-            decided_on=date(2024, 4, 1),
-            valid_until=date(2026, 12, 31),
-            reason="checked against version 2",
-            expected_version={"cluster:aerospace-valley": 2},
-        )
+        ledger.execute(extension, expecting_2)
     assert ledger.last_position() == before

@@ -9,13 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
-from infrastructure.access.tokens import issue_token
 from infrastructure.composition import open_ledger
-from infrastructure.ledger import Ledger, Origin
+from infrastructure.ledger import Ledger
 from infrastructure.merkle import verify_consistency, verify_inclusion
 from infrastructure.tamper import SigningKey, parse_checkpoint
 from infrastructure.tamper.keys import write_key_pair
 from tests.api.http_builders import bearer, labelled, post
+from tests.builders import issue
 
 KEY = SigningKey.generate("label-ledger.test/api")
 
@@ -26,9 +26,8 @@ class Signed:
     def __init__(self, ledger: Ledger, client: TestClient) -> None:
         self.ledger = ledger
         self.client = client
-        issuer = Origin(actor="cli:test")
-        self.admin = bearer(issue_token(ledger, issuer, name="dge", role="admin").secret)
-        self.auditor = bearer(issue_token(ledger, issuer, name="ccomptes", role="auditor").secret)
+        self.admin = bearer(issue(ledger, "dge", "admin"))
+        self.auditor = bearer(issue(ledger, "ccomptes", "auditor"))
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.access.tokens import issue_token
 from infrastructure.composition import open_ledger
-from infrastructure.ledger import Origin
 from tests.api.http_builders import (
     EXTENSION,
     GRANT_5,
@@ -19,6 +17,7 @@ from tests.api.http_builders import (
     registration,
 )
 from tests.api.live_server import LiveServer, run_cli
+from tests.builders import issue
 
 Start = Callable[[], LiveServer]
 
@@ -29,13 +28,12 @@ class Tokens:
     def __init__(self, store_url: str) -> None:
         ledger = open_ledger(store_url)
         try:
-            issuer = Origin(actor="cli:test")
-            self.admin_secret = issue_token(ledger, issuer, name="dge", role="admin").secret
-            auditor = issue_token(ledger, issuer, name="ccomptes", role="auditor")
+            self.admin_secret = issue(ledger, "dge", "admin")
+            auditor_secret = issue(ledger, "ccomptes", "auditor")
         finally:
             ledger.close()
         self.admin = bearer(self.admin_secret)
-        self.auditor = bearer(auditor.secret)
+        self.auditor = bearer(auditor_secret)
 
 
 @pytest.fixture

@@ -18,11 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infrastructure.access.tokens import issue_token
 from infrastructure.composition import open_ledger
 from infrastructure.history.seeding import seed_history
-from infrastructure.ledger import Origin
 from tests.api.live_server import LiveServer
+from tests.builders import issue
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("st"))
 CHECKS = ",".join(
@@ -71,7 +70,7 @@ def target(store_url: str, tmp_path: Path) -> Iterator[Target]:
     ledger = open_ledger(store_url)
     try:
         seed_history(ledger)
-        token = issue_token(ledger, Origin(actor="cli:test"), name="fuzzer", role="admin").secret
+        token = issue(ledger, "fuzzer", "admin")
         config_file = tmp_path / "schemathesis.toml"
         config_file.write_text(config(ledger.cluster_slugs()[:12], ledger.stage_numbers()))
     finally:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.http.status_cache import Answer, SharedProbe, Stamp, StatusCache
+from domain.commands import WithdrawLabel
 from infrastructure.composition import open_ledger
 from tests.api.http_builders import WITHDRAWAL, labelled, post
 from tests.builders import ADMIN
@@ -22,14 +23,14 @@ def test_a_write_by_another_process_is_visible_on_the_next_read(
     assert client.get("/clusters/aerospace-valley").json()["status"] == "labelled"
     other = open_ledger(store_url)  # its own connections, as the CLI would have
     try:
-        other.withdraw_label(
-            ADMIN,
-            "aerospace-valley",
+        withdrawal = WithdrawLabel(
+            slug="aerospace-valley",
             decided_on=date(2024, 6, 1),
             effective_on=date(2024, 7, 1),
             decided_by="DGE",
             reason="criteria not met",
         )
+        other.execute(withdrawal, ADMIN)
     finally:
         other.close()
     read = client.get("/clusters/aerospace-valley")

@@ -38,7 +38,7 @@ def test_every_write_answers_201_with_event_position_version_and_etag(
     assert result["position"] == before + 1
     assert result["event_id"] == f"{result['aggregate_id']}@{result['events'][0]['version']}"
     assert response.headers["etag"] == f'"{result["version"]}"'
-    assert ledger.current_version(result["aggregate_id"]) == result["version"]
+    assert len(ledger.aggregate_events(result["aggregate_id"])) == result["version"]
     assert ledger.last_position() == before + len(result["events"])
 
 
@@ -196,4 +196,4 @@ def test_a_retraction_is_recorded_as_a_new_event(
     body = {"event_id": "cluster:aerospace-valley@2", "reason": "recorded in error"}
     result = post(setup, "/clusters/aerospace-valley/corrections", body, admin)
     assert result["type"] == "EventCorrected"
-    assert ledger.current_version("cluster:aerospace-valley") == 3
+    assert len(ledger.aggregate_events("cluster:aerospace-valley")) == 3

@@ -9,10 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli.main import cli
+from domain.commands import WithdrawLabel
 from domain.errors import ClusterNotFound
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries as q
-from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.builders import correction, grant_stage_4, open_stage_4, register, run
 
 JUNE_2019 = date(2019, 6, 1)
 
@@ -27,10 +28,10 @@ def corrected(ledger: Ledger) -> int:
     register(ledger, "aerospace-valley")
     grant_stage_4(ledger, "aerospace-valley", effective_from=date(2019, 1, 1))
     before = ledger.last_position()
-    ledger.correct_event(
-        ADMIN, "cluster:aerospace-valley@2", reason="the decision took effect in July",
+    run(ledger, correction(
+        "cluster:aerospace-valley@2", reason="the decision took effect in July",
         amended={"effective_from": "2019-07-01"},
-    )
+    ))
     return before
 
 
@@ -80,12 +81,12 @@ def test_a_retracted_withdrawal_restores_the_label_as_of_any_later_date(ledger: 
     open_stage_4(ledger)
     register(ledger, "novalog")
     grant_stage_4(ledger, "novalog")
-    ledger.withdraw_label(
-        ADMIN, "novalog", decided_on=date(2020, 1, 10), effective_on=date(2020, 2, 1),
+    run(ledger, WithdrawLabel(
+        slug="novalog", decided_on=date(2020, 1, 10), effective_on=date(2020, 2, 1),
         decided_by="State", reason="recorded for the wrong pôle",
-    )
+    ))
     assert q.cluster_status_as_of(ledger, "novalog", as_of=date(2020, 6, 1)).status == "withdrawn"
-    ledger.correct_event(ADMIN, "cluster:novalog@3", reason="wrong pôle")
+    run(ledger, correction("cluster:novalog@3", reason="wrong pôle"))
     view = q.cluster_status_as_of(ledger, "novalog", as_of=date(2020, 6, 1))
     assert view.status == "labelled"
     assert [e.counted for e in view.history] == [True, True, False, True]

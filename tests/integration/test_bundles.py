@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.cli.main import cli
-from domain.values import MemberCounts
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
 from infrastructure.tamper import (
@@ -24,7 +23,7 @@ from infrastructure.tamper import (
     verify_bundle,
 )
 from infrastructure.tamper.errors import InvalidBundle
-from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.builders import grant_stage_4, membership, open_stage_4, register, run
 
 NAME = "label-ledger.test/poles"
 UNREACHABLE = "postgresql://nobody@127.0.0.1:9/nowhere"
@@ -35,9 +34,7 @@ def history(ledger: Ledger) -> None:
     for slug in ("aerospace-valley", "polymeris", "minalogic"):
         register(ledger, slug)
     grant_stage_4(ledger, "polymeris", conditions=("report on private funding",))
-    ledger.report_membership(
-        ADMIN, "polymeris", as_of=date(2021, 12, 31), members=MemberCounts(sme=120)
-    )
+    run(ledger, membership("polymeris", as_of=date(2021, 12, 31), sme=120))
     grant_stage_4(ledger, "minalogic")
 
 
@@ -170,9 +167,7 @@ def test_a_bundle_names_the_events_its_checkpoint_does_not_cover(ledger: Ledger)
     key = SigningKey.generate(NAME)
     history(ledger)
     make_checkpoint(ledger, key)
-    ledger.report_membership(
-        ADMIN, "polymeris", as_of=date(2022, 12, 31), members=MemberCounts(sme=130)
-    )
+    run(ledger, membership("polymeris", as_of=date(2022, 12, 31), sme=130))
     written = build_bundle(ledger, "polymeris")
     assert (len(written.bundle.events), written.later_events, written.tree_size) == (3, 1, 7)
     assert len(verify_bundle(encode_bundle(written.bundle), key.verifier).events) == 3

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from api.cli.main import cli
+from domain.commands import CloseStage
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
 from infrastructure.merkle import root_coordinates
@@ -40,7 +41,7 @@ from infrastructure.tamper.errors import (
 )
 from infrastructure.tamper.keys import load_verifier_key, parse_signing_key, parse_verifier_key
 from infrastructure.tamper.notes import Checkpoint, sign_checkpoint
-from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.builders import grant_stage_4, open_stage_4, register, run
 
 NAME = "label-ledger.test/poles"
 
@@ -93,7 +94,7 @@ def history_with_closed_stage(ledger: Ledger) -> None:
     for slug in ("aerospace-valley", "polymeris", "minalogic"):
         register(ledger, slug)
         grant_stage_4(ledger, slug)
-    ledger.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
+    run(ledger, CloseStage(number=4, closed_on=date(2022, 12, 31)))
 
 
 # --- keys and notes (pure) --------------------------------------------------
@@ -264,12 +265,12 @@ def test_a_stage_closure_on_a_rewritten_log_is_refused_whole(
         open_stage_4(ledger)
         register(ledger, "polymeris")
         make_checkpoint(ledger, parse_signing_key(key_file.read_text()))
-        with behind_the_back(store_url) as run:
-            run(
+        with behind_the_back(store_url) as tamper:
+            tamper(
                 "UPDATE {prefix}merkle_nodes SET hash = ? WHERE level = 1 AND idx = 0", (bytes(32),)
             )
         with pytest.raises(InconsistentCheckpoint):
-            ledger.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
+            run(ledger, CloseStage(number=4, closed_on=date(2022, 12, 31)))
         assert ledger.last_position() == 2
         assert len(list_checkpoints(ledger)) == 1
     finally:

@@ -1,29 +1,44 @@
-"""Property: for random command sequences, the stored history rebuilds the live state
-and no accepted sequence breaks a rule of the label."""
+"""Property: for random command sequences, the ledger decides exactly as the pure domain
+does in memory, the stored history rebuilds the live state, and no accepted sequence breaks
+a rule of the label."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as note_event
 from hypothesis import strategies as strat
 
-from domain import cluster_commands as cc
-from domain import stage as st
-from domain.cluster import Cluster, apply_cluster_event, project_cluster
+from domain.cluster import Cluster
+from domain.commands import (
+    CloseStage,
+    Command,
+    CriterionSpec,
+    DissolveCluster,
+    ExtendLabel,
+    GrantLabel,
+    MergeCluster,
+    OpenStage,
+    RegisterCluster,
+    ReviewCriteria,
+    WithdrawLabel,
+)
 from domain.corrections import effective_history
+from domain.decisions import Decisions
 from domain.errors import LedgerError
-from domain.events import ClusterDissolved, ClusterMerged, EventCorrected, LedgerEvent
-from domain.stage import Stage, apply_stage_event
-from domain.values import Criterion, MemberCounts
+from domain.events import ClusterDissolved, ClusterMerged, LedgerEvent
+from domain.stage import Stage
+from domain.values import stage_id
 from infrastructure.ledger import Ledger
-from tests.builders import ADMIN
+from tests.builders import ADMIN, correction, membership, provenance
 
 NAMESPACES = itertools.count()
 SLUGS = ["alpha", "beta", "gamma", "delta"]
 START, END = date(2019, 1, 1), date(2022, 12, 31)
+MEMBERS_150 = (CriterionSpec(code="members", description="members", threshold=150),)
 
 day = strat.integers(min_value=-30, max_value=1500).map(lambda n: START + timedelta(days=n))
 slug = strat.sampled_from(SLUGS)
@@ -47,161 +62,89 @@ commands = strat.one_of(
 
 
 class Model:
-    """The live aggregates, evolved in memory from the events the ledger accepted."""
+    """The same commands decided in memory by the pure domain: the ledger's oracle."""
 
     def __init__(self, ledger: Ledger, namespace: int) -> None:
         self.ledger = ledger
         self.namespace = namespace
-        self.clusters: dict[str, Cluster] = {}
-        self.histories: dict[str, list[LedgerEvent]] = {}
-        self.stages: list[Stage] = []
+        self.memory = Decisions(keep_histories=True)
+        self.stages = [namespace * 2 + 1, namespace * 2 + 2]
         self.accepted = 0
-        for offset in range(2):
-            self.open_stage(namespace * 2 + offset + 1)
+        for number in self.stages:
+            self.execute(
+                OpenStage(
+                    number=number, title=f"Stage {number}", starts_on=START, ends_on=END,
+                    decided_by="State", criteria=MEMBERS_150,
+                )
+            )
         for name in SLUGS[:3]:
             self.run(("register", name))
-
-    def open_stage(self, number: int) -> None:
-        event = st.open_stage(
-            None,
-            self.p(),
-            number=number,
-            title=f"Stage {number}",
-            starts_on=START,
-            ends_on=END,
-            decided_by="State",
-            criteria=(Criterion(code="members", description="members", threshold=150),),
-        )
-        self.ledger.append([event])
-        self.stages.append(apply_stage_event(None, event))
-
-    def p(self):  # type: ignore[no-untyped-def]
-        return self.ledger.provenance(ADMIN)
 
     def slug(self, name: str) -> str:
         return f"n{self.namespace}-{name}"
 
-    def run(self, command: tuple) -> None:  # type: ignore[type-arg]
+    def run(self, line: tuple) -> None:  # type: ignore[type-arg]
+        self.execute(self.command(line))
+
+    def execute(self, command: Command) -> None:
+        """Runs the command on the ledger and in memory: same outcome, or the test fails."""
         before = self.ledger.last_position()
         try:
-            events = self.decide(command)
-        except LedgerError:
+            receipt = self.ledger.execute(command, ADMIN)
+        except LedgerError as refused:
             assert self.ledger.last_position() == before
+            with pytest.raises(type(refused)):
+                self.memory.decide(command, provenance())
             return
-        if events:
-            self.ledger.append(events, read=self.stages)
-            self.evolve(events)
-            self.accepted += len(events)
+        events = self.memory.decide(command, provenance())
+        assert [type(e).__name__ for e in events] == [e.type for e in receipt.events]
+        self.accepted += len(events)
 
-    def decide(self, command: tuple) -> list[LedgerEvent]:  # type: ignore[type-arg]
-        kind, *args = command
-        p = self.p()
-        if kind == "register":
-            name = self.slug(args[0])
-            return [
-                cc.register_cluster(
-                    self.clusters.get(name), p, slug=name, name=name, registered_on=START
-                )
-            ]
+    def command(self, line: tuple) -> Command:  # type: ignore[type-arg]
+        kind, *args = line
         if kind == "close":
-            stage = self.stages[args[0]]
-            closure = st.close_stage(stage, p, closed_on=max(args[1], stage.starts_on))
-            expiries = [
-                e
-                for c in self.clusters.values()
-                if (e := cc.expire_label(c, stage, p, closed_on=closure.closed_on))
-            ]
-            return [closure, *expiries]
-        cluster = self.cluster(args[0])
+            return CloseStage(number=self.stages[args[0]], closed_on=max(args[1], START))
+        name = self.slug(args[0])
+        if kind == "register":
+            return RegisterCluster(slug=name, name=name, registered_on=START)
         if kind == "grant":
             _, stage_index, effective, conditional = args
-            return [
-                cc.grant_label(
-                    cluster,
-                    self.stages[stage_index],
-                    p,
-                    decided_on=effective,
-                    decided_by="State",
-                    effective_from=effective,
-                    conditions=("merge",) if conditional else (),
-                )
-            ]
-        if kind == "extend":
-            return [
-                cc.extend_label(
-                    cluster,
-                    p,
-                    decided_on=args[1],
-                    valid_until=args[1] + timedelta(days=365),
-                    reason="r",
-                )
-            ]
-        if kind == "withdraw":
-            return [
-                cc.withdraw_label(
-                    cluster,
-                    p,
-                    decided_on=args[1],
-                    effective_on=args[1],
-                    decided_by="State",
-                    reason="r",
-                )
-            ]
-        if kind == "review":
-            return [
-                cc.review_criteria(
-                    cluster,
-                    self.stages[args[1]],
-                    p,
-                    reviewed_on=START,
-                    reviewer="DGE",
-                    kind="general evaluation",
-                    measurements={args[2]: 200.0},
-                    outcome="ok",
-                )
-            ]
-        if kind == "report":
-            return [
-                cc.report_membership(cluster, p, as_of=START, members=MemberCounts(sme=args[1]))
-            ]
-        if kind == "merge":
-            return list(cc.merge_clusters(cluster, self.cluster(args[1]), p, effective_on=args[2]))
-        if kind == "dissolve":
-            return [cc.dissolve_cluster(cluster, p, effective_on=args[1], reason="r")]
-        amended = None if args[2] else {"source": "https://example.test/corrected"}
-        return [
-            cc.correct_cluster_event(
-                cluster,
-                self.histories[cluster.id],
-                p,
-                target_version=args[1],
-                reason="r",
-                amended=amended,
-                effective_on=START,
+            return GrantLabel(
+                slug=name, stage=self.stages[stage_index], decided_on=effective,
+                decided_by="State", effective_from=effective,
+                conditions=("merge",) if conditional else (),
             )
+        if kind == "extend":
+            return ExtendLabel(
+                slug=name, decided_on=args[1], valid_until=args[1] + timedelta(days=365), reason="r"
+            )
+        if kind == "withdraw":
+            return WithdrawLabel(
+                slug=name, decided_on=args[1], effective_on=args[1], decided_by="State", reason="r"
+            )
+        if kind == "review":
+            return ReviewCriteria(
+                slug=name, stage=self.stages[args[1]], reviewed_on=START, reviewer="DGE",
+                kind="general evaluation", measurements={args[2]: 200.0}, outcome="ok",
+            )
+        if kind == "report":
+            return membership(name, as_of=START, sme=args[1])
+        if kind == "merge":
+            return MergeCluster(slug=name, into=self.slug(args[1]), effective_on=args[2])
+        if kind == "dissolve":
+            return DissolveCluster(slug=name, effective_on=args[1], reason="r")
+        amended = None if args[2] else {"source": "https://example.test/corrected"}
+        return correction(
+            f"cluster:{name}@{args[1]}", reason="r", amended=amended, effective_on=START
+        )
+
+    def clusters(self) -> list[Cluster]:
+        return [
+            state for key, state in self.memory.working.items() if key.startswith("cluster:")
         ]
 
-    def cluster(self, name: str) -> Cluster:
-        found = self.clusters.get(self.slug(name))
-        if found is None:
-            raise LedgerError(f"{name} not registered in this example")
-        return found
-
-    def evolve(self, events: list[LedgerEvent]) -> None:
-        for event in events:
-            if event.originator_id.startswith("stage:"):
-                index = next(i for i, s in enumerate(self.stages) if s.id == event.originator_id)
-                self.stages[index] = apply_stage_event(self.stages[index], event)
-            else:
-                key = event.originator_id.removeprefix("cluster:")
-                history = self.histories.setdefault(event.originator_id, [])
-                history.append(event)
-                if isinstance(event, EventCorrected):
-                    refolded = project_cluster(None, history)
-                    assert refolded is not None
-                    self.clusters[key] = refolded
-                else:
-                    self.clusters[key] = apply_cluster_event(self.clusters.get(key), event)
+    def stage_states(self) -> list[Stage]:
+        return [self.memory.state(stage_id(number)) for number in self.stages]
 
 
 def assert_label_rules_hold(
@@ -232,11 +175,12 @@ def test_random_command_sequences_rebuild_the_live_state_and_keep_the_rules(
     sequence: list[tuple],  # type: ignore[type-arg]
 ) -> None:
     model = Model(ledger, next(NAMESPACES))
-    for command in sequence:
-        model.run(command)
+    for line in sequence:
+        model.run(line)
     note_event(f"accepted events: {min(model.accepted // 5 * 5, 30)}+")
-    for key, live in model.clusters.items():
-        assert ledger.get_cluster(key) == live
-        assert_label_rules_hold(live, model.histories[live.id], model.stages)
-    for live_stage in model.stages:
+    stages = model.stage_states()
+    for live in model.clusters():
+        assert ledger.get_cluster(live.slug) == live
+        assert_label_rules_hold(live, model.memory.histories[live.id], stages)
+    for live_stage in stages:
         assert ledger.get_stage(live_stage.number) == live_stage

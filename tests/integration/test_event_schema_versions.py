@@ -11,6 +11,7 @@ from domain.events import ClusterRegistered
 from domain.values import cluster_id
 from infrastructure.event_catalogue import register_legacy_topic
 from infrastructure.ledger import Ledger
+from infrastructure.store.event_reads import last_position
 
 
 class ClusterRegisteredV0(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,6 +43,13 @@ def upcast_v0(old: ClusterRegisteredV0) -> ClusterRegistered:
 register_legacy_topic("label-ledger/ClusterRegistered/v0", ClusterRegisteredV0, upcast_v0)
 
 
+def stored_by_an_earlier_release(ledger: Ledger, stored: StoredEvent) -> None:
+    """The row an earlier release wrote, appended as it is (with its leaf and read models)."""
+    with ledger.write() as tx:
+        ledger.store.lock_for_append(tx)
+        ledger.store.append_in(tx, last_position(tx), [stored], [None])
+
+
 def test_an_event_stored_under_an_old_schema_is_read_as_the_current_one(ledger: Ledger) -> None:
     old_payload = msgspec.json.encode(
         {
@@ -55,12 +63,11 @@ def test_an_event_stored_under_an_old_schema_is_read_as_the_current_one(ledger: 
             "region": "Midi-Pyrénées",
         }
     )
-    ledger.recorder.insert_events(
-        [
-            StoredEvent(
-                cluster_id("aerospace-valley"), 1, "label-ledger/ClusterRegistered/v0", old_payload
-            )
-        ]
+    stored_by_an_earlier_release(
+        ledger,
+        StoredEvent(
+            cluster_id("aerospace-valley"), 1, "label-ledger/ClusterRegistered/v0", old_payload
+        ),
     )
     cluster = ledger.get_cluster("aerospace-valley")
     assert cluster.regions == ("Midi-Pyrénées",)
@@ -80,7 +87,7 @@ def test_a_compatible_addition_decodes_old_payloads_with_the_default(ledger: Led
             "name": "Polymeris",
         }
     )
-    ledger.recorder.insert_events(
-        [StoredEvent(cluster_id("polymeris"), 1, ClusterRegistered.TOPIC, payload)]
+    stored_by_an_earlier_release(
+        ledger, StoredEvent(cluster_id("polymeris"), 1, ClusterRegistered.TOPIC, payload)
     )
     assert ledger.get_cluster("polymeris").website is None

@@ -1,209 +1,162 @@
-"""Group commit: concurrent appends share transactions but keep their own outcomes."""
+"""Group commit: concurrent commands share transactions but keep their own outcomes."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from concurrent.futures import Future
+from collections.abc import Sequence
 from datetime import date
 
 import msgspec
-from eventsourcing.persistence import StoredEvent
 
-from domain import cluster_commands as cc
-from domain.errors import ConcurrencyConflict, LedgerError
-from domain.values import MemberCounts
-from infrastructure.access.idempotency import IdempotencyClaim, WriteResult, find_response
-from infrastructure.ledger import Ledger
-from infrastructure.store.group_commit import GroupCommitter, PendingAppend, merged_runs
-from tests.builders import ADMIN, register
+from domain.commands import Command, Context, ReportMembership
+from domain.errors import DuplicateSlug
+from infrastructure.ledger import Ledger, Pending
+from infrastructure.receipts import Receipt
+from infrastructure.writing.group_commit import GroupCommitter
+from infrastructure.writing.writer import Result, Writer
+from tests.builders import ADMIN, MEMBERS, register, registration
 
 
-def test_concurrent_appends_all_land_with_dense_positions(ledger: Ledger) -> None:
-    slugs = [f"cluster-{n}" for n in range(16)]
-    for slug in slugs:
-        register(ledger, slug)
-    ledger.store.enable_group_commit()
-    errors: list[Exception] = []
+def membership(slug: str, sme: int = 3) -> ReportMembership:
+    members = msgspec.structs.replace(MEMBERS, sme=sme)
+    return ReportMembership(slug=slug, as_of=date(2023, 1, 1), members=members)
 
-    def report(slug: str) -> None:
+
+def in_threads(ledger: Ledger, commands: Sequence[tuple[Command, Context]]) -> list[object]:
+    """Executes each command from its own thread, all at once; outcome or error, in order."""
+    outcomes: list[object] = [None] * len(commands)
+    barrier = threading.Barrier(len(commands))
+
+    def execute(index: int, command: Command, context: Context) -> None:
+        barrier.wait()
         try:
-            for sme in range(5):
-                ledger.report_membership(
-                    ADMIN, slug, as_of=date(2023, 1, 1), members=MemberCounts(sme=sme)
-                )
+            outcomes[index] = ledger.execute(command, context)
         except Exception as error:
-            errors.append(error)
+            outcomes[index] = error
 
-    threads = [threading.Thread(target=report, args=(s,)) for s in slugs]
+    threads = [
+        threading.Thread(target=execute, args=(i, c, ctx)) for i, (c, ctx) in enumerate(commands)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return outcomes
+
+
+def test_concurrent_commands_all_land_with_dense_positions(ledger: Ledger) -> None:
+    slugs = [f"cluster-{n}" for n in range(16)]
+    for slug in slugs:
+        register(ledger, slug)
+    ledger.enable_group_commit()
+    outcomes = in_threads(ledger, [(membership(s, n), ADMIN) for s in slugs for n in range(5)])
+    assert all(isinstance(o, Receipt) for o in outcomes)
     positions = [n.id for n in ledger.recorder.select_notifications(start=1, limit=1000)]
     assert positions == list(range(1, 16 + 16 * 5 + 1))
     assert all(len(ledger.get_cluster(s).memberships) == 5 for s in slugs)
 
 
-def test_a_conflicting_append_in_a_batch_fails_alone(ledger: Ledger) -> None:
+def test_concurrent_commands_on_one_cluster_are_decided_in_turn(ledger: Ledger) -> None:
     register(ledger, "aerospace-valley")
-    register(ledger, "polymeris")
-    ledger.store.enable_group_commit()
-    state = ledger.get_cluster("aerospace-valley")
-    p = ledger.provenance(ADMIN)
-    racing = [
-        cc.report_membership(state, p, as_of=date(2023, 1, 1), members=MemberCounts(sme=n))
-        for n in range(8)
-    ]
-    barrier = threading.Barrier(len(racing) + 1)
-    outcomes: list[str] = []
-
-    def append(event: object) -> None:
-        barrier.wait()
-        try:
-            ledger.append([event])  # type: ignore[list-item]
-            outcomes.append("won")
-        except ConcurrencyConflict:
-            outcomes.append("conflict")
-
-    def unrelated() -> None:
-        barrier.wait()
-        ledger.report_membership(
-            ADMIN, "polymeris", as_of=date(2023, 1, 1), members=MemberCounts(sme=1)
-        )
-        outcomes.append("unrelated")
-
-    threads = [threading.Thread(target=append, args=(e,)) for e in racing]
-    threads.append(threading.Thread(target=unrelated))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["conflict"] * 7 + ["unrelated", "won"]
-    assert len(ledger.get_cluster("aerospace-valley").memberships) == 1
-    positions = [n.id for n in ledger.recorder.select_notifications(start=1, limit=100)]
-    assert positions == list(range(1, 5))
+    ledger.enable_group_commit()
+    outcomes = in_threads(ledger, [(membership("aerospace-valley", n), ADMIN) for n in range(12)])
+    versions = sorted(o.version for o in outcomes if isinstance(o, Receipt))
+    assert versions == list(range(2, 14))
 
 
-def test_a_rejected_command_under_group_commit_writes_nothing(ledger: Ledger) -> None:
-    register(ledger, "aerospace-valley")
-    ledger.store.enable_group_commit()
-    before = ledger.last_position()
-    with contextlib.suppress(LedgerError):
-        register(ledger, "aerospace-valley")
-    assert ledger.last_position() == before
+class GatedWriter(Writer):
+    """The ledger's writer, held at its first batch until ``open``: whatever is submitted
+    meanwhile lands in the next batch, together."""
 
-
-class GatedWriter:
-    """The store's batch writer, held at its first batch until ``open``: whatever is
-    appended meanwhile lands in the next batch, together."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self._write = ledger.store._write_batch
+    def __init__(self, writer: Writer) -> None:
+        self.__dict__.update(writer.__dict__)
         self._gate = threading.Event()
-        self.batches: list[list[PendingAppend]] = []
+        self.batches: list[list[Pending]] = []
 
-    def __call__(self, batch: list[PendingAppend]) -> None:
-        self.batches.append(batch)
+    def execute(self, items: Sequence[Pending]) -> list[Result]:
+        self.batches.append(list(items))
         if len(self.batches) == 1:
             self._gate.wait(timeout=10)
-        self._write(batch)
+        return super().execute(items)
 
     def open(self) -> None:
         self._gate.set()
 
 
-def gated_group_commit(ledger: Ledger) -> GatedWriter:
-    register(ledger, "blocker")
-    writer = GatedWriter(ledger)
-    ledger.store.group_committer = GroupCommitter(writer)
-    return writer
-
-
-def report_in_threads(ledger: Ledger, writer: GatedWriter, keyed: list[tuple[str, str]]) -> dict:
-    """Reports each (slug, key) from its own thread, all queued behind the gate."""
-    outcomes: dict[str, object] = {}
-
-    def report(slug: str, key: str) -> None:
-        claim = IdempotencyClaim(actor=ADMIN.actor, key=key, fingerprint=f"fp-{key}")
-        try:
-            outcomes[key] = ledger.report_membership(
-                ADMIN, slug, as_of=date(2023, 1, 1), members=MemberCounts(sme=3), idempotency=claim
-            )
-        except LedgerError as error:
-            outcomes[key] = error
-
-    blocker = threading.Thread(target=report, args=("blocker", "first-batch"))
-    blocker.start()
+def in_one_batch(ledger: Ledger, commands: Sequence[tuple[Command, Context]]) -> tuple[
+    list[object], GatedWriter
+]:
+    """Submits a blocker, then ``commands``, which the writer takes as one batch."""
+    writer = GatedWriter(ledger.writer)
+    ledger.committer = GroupCommitter(writer)
+    blocker = ledger.submit(registration("blocker"), ADMIN)
     while not writer.batches:
         time.sleep(0.001)
-    threads = [threading.Thread(target=report, args=pair) for pair in keyed]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 10
-    while ledger.store.group_committer._queue.qsize() < len(keyed):  # type: ignore[union-attr]
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
+    futures = [ledger.submit(command, context) for command, context in commands]
     writer.open()
-    for thread in [blocker, *threads]:
-        thread.join()
-    ledger.store.disable_group_commit()
-    return outcomes
+    blocker.result(timeout=10)
+    outcomes: list[object] = []
+    for future in futures:
+        try:
+            outcomes.append(future.result(timeout=10))
+        except Exception as error:
+            outcomes.append(error)
+    ledger.disable_group_commit()
+    return outcomes, writer
 
 
-def test_queued_appends_on_distinct_clusters_are_written_as_one_append(ledger: Ledger) -> None:
-    slugs = [f"cluster-{n}" for n in range(8)]
-    for slug in slugs:
-        register(ledger, slug)
+def test_a_refused_command_in_a_batch_fails_alone(ledger: Ledger) -> None:
+    register(ledger, "aerospace-valley")
     before = ledger.last_position()
-    writer = gated_group_commit(ledger)
-    outcomes = report_in_threads(ledger, writer, [(s, f"key-{s}") for s in slugs])
-    assert [len(b) for b in writer.batches] == [1, 1]
-    assert len(writer.batches[1][0].stored_events) == len(slugs)
-    positions = sorted(outcome.last.position for outcome in outcomes.values())  # type: ignore[attr-defined]
-    assert positions == list(range(before + 2, before + len(slugs) + 3))
-    for slug in slugs:
-        stored = find_response(ledger, ADMIN.actor, f"key-{slug}")
-        assert stored is not None
-        assert stored.fingerprint == f"fp-key-{slug}"
-        result = msgspec.json.decode(stored.body, type=WriteResult)
-        assert [e.aggregate_id for e in result.events] == [f"cluster:{slug}"]
-        assert result.position == outcomes[f"key-{slug}"].last.position  # type: ignore[attr-defined]
-        assert len(ledger.get_cluster(slug).memberships) == 1
+    commands = [
+        (membership("aerospace-valley", 1), ADMIN),
+        (registration("aerospace-valley"), ADMIN),
+        (membership("aerospace-valley", 2), ADMIN),
+    ]
+    outcomes, writer = in_one_batch(ledger, commands)
+    assert [len(batch) for batch in writer.batches] == [1, 3]
+    assert isinstance(outcomes[1], DuplicateSlug)
+    assert [o.version for o in outcomes if isinstance(o, Receipt)] == [2, 3]
+    assert ledger.last_position() == before + 3  # the blocker and two reports
 
 
-def test_an_append_failing_inside_a_merged_append_fails_alone(ledger: Ledger) -> None:
-    slugs = [f"cluster-{n}" for n in range(6)]
+class FailOnSme:
+    """An append hook failing whenever a membership report counts ``sme`` SMEs."""
+
+    def __init__(self, sme: int) -> None:
+        self.sme = b'"sme":%d' % sme
+
+    def create_tables(self, tx: object) -> None:
+        pass
+
+    def on_append(self, tx: object, appended: list) -> None:  # type: ignore[type-arg]
+        if any(self.sme in a.state for a in appended):
+            raise RuntimeError("the store refused this one")
+
+
+def test_a_batch_that_fails_as_a_whole_is_written_again_one_command_at_a_time(
+    ledger: Ledger,
+) -> None:
+    slugs = [f"cluster-{n}" for n in range(4)]
     for slug in slugs:
         register(ledger, slug)
-    writer = gated_group_commit(ledger)
-    # "first-batch" is the key of the blocked first append: reusing it fails on the
-    # idempotency table's primary key, inside the transaction, after the events.
-    keyed = [(slugs[1], "key-1"), (slugs[2], "first-batch"), (slugs[3], "key-3")]
-    outcomes = report_in_threads(ledger, writer, keyed)
-    assert [len(b) for b in writer.batches] == [1, 1, 3]
-    assert isinstance(outcomes["first-batch"], ConcurrencyConflict)
-    assert not isinstance(outcomes["key-1"], Exception)
-    assert not isinstance(outcomes["key-3"], Exception)
-    assert len(ledger.get_cluster(slugs[2]).memberships) == 0
-    assert len(ledger.get_cluster(slugs[1]).memberships) == 1
+    ledger.store.hooks.append(FailOnSme(99))
+    commands = [(membership(slug, 99 if slug == "cluster-2" else 1), ADMIN) for slug in slugs]
+    outcomes, writer = in_one_batch(ledger, commands)
+    assert [len(batch) for batch in writer.batches] == [1, 4]
+    assert isinstance(outcomes[2], RuntimeError)
+    assert [isinstance(o, Receipt) for o in outcomes] == [True, True, False, True]
+    assert [len(ledger.get_cluster(s).memberships) for s in slugs] == [1, 1, 0, 1]
     positions = [n.id for n in ledger.recorder.select_notifications(start=1, limit=100)]
-    assert positions == list(range(1, len(slugs) + 5))  # + blocker, its report, 2 keyed
+    assert positions == list(range(1, len(positions) + 1))
 
 
-def pending(written: str, read: dict[str, int] | None = None) -> PendingAppend:
-    event = StoredEvent(originator_id=written, originator_version=1, topic="t", state=b"")
-    return PendingAppend([event], {"expected_versions": read or {}}, Future())
-
-
-def test_only_appends_on_disjoint_aggregates_are_merged() -> None:
-    a, b, a_again = pending("cluster:a"), pending("cluster:b"), pending("cluster:a")
-    reads_b = pending("cluster:c", {"cluster:b": 4})
-    others = pending("cluster:d", {"stage:1": 2})
-    same_read = pending("cluster:e", {"stage:1": 2})
-    other_read = pending("cluster:f", {"stage:1": 3})
-    runs = merged_runs([a, b, reads_b, a_again, others, same_read, other_read])
-    merged = [[a, b], [reads_b, a_again, others, same_read], [other_read]]
-    assert [run.members for run in runs] == merged
+def test_one_key_sent_twice_in_one_batch_appends_once(ledger: Ledger) -> None:
+    register(ledger, "aerospace-valley")
+    keyed = msgspec.structs.replace(ADMIN, idempotency_key="report-2023")
+    outcomes, _ = in_one_batch(ledger, [(membership("aerospace-valley"), keyed)] * 3)
+    receipts = [o for o in outcomes if isinstance(o, Receipt)]
+    assert [r.replayed for r in receipts] == [False, True, True]
+    assert {r.position for r in receipts} == {receipts[0].position}
+    assert len(ledger.get_cluster("aerospace-valley").memberships) == 1

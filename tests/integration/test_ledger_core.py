@@ -6,14 +6,22 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
+import msgspec
 import pytest
 
-from domain import cluster_commands as cc
 from domain.cluster import project_cluster
+from domain.commands import (
+    CloseStage,
+    DissolveCluster,
+    ExtendLabel,
+    MergeCluster,
+    ReportMembership,
+    ReviewCriteria,
+    WithdrawLabel,
+)
 from domain.errors import (
     ClusterInactive,
     ClusterNotFound,
-    ConcurrencyConflict,
     DuplicateSlug,
     DuplicateStage,
     LabelAlreadyGranted,
@@ -26,10 +34,10 @@ from domain.errors import (
     StageNotOpen,
     UnknownCriterion,
 )
-from domain.values import MemberCounts, cluster_id
+from domain.values import cluster_id
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
-from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.builders import MEMBERS, grant_stage_4, open_stage_4, register, run
 
 
 @pytest.fixture
@@ -70,58 +78,53 @@ def test_granting_for_an_unknown_stage_is_rejected(labelled: Ledger) -> None:
     )
 
 
+CLOSE_STAGE_4 = CloseStage(number=4, closed_on=date(2022, 12, 31))
+MERGE_INTO_POLYMERIS = MergeCluster(
+    slug="aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31)
+)
+
+
+def membership(sme: int = 1, on: date = date(2019, 12, 31)) -> ReportMembership:
+    members = msgspec.structs.replace(MEMBERS, sme=sme)
+    return ReportMembership(slug="aerospace-valley", as_of=on, members=members)
+
+
 def test_granting_after_the_stage_closed_is_rejected(labelled: Ledger) -> None:
-    labelled.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
+    run(labelled, CLOSE_STAGE_4)
     assert_rejected_without_trace(
         labelled, StageNotOpen, lambda: grant_stage_4(labelled, "polymeris")
     )
 
 
 def test_withdrawing_without_active_label_is_rejected(labelled: Ledger) -> None:
-    assert_rejected_without_trace(
-        labelled,
-        NoActiveLabel,
-        lambda: labelled.withdraw_label(
-            ADMIN,
-            "polymeris",
-            decided_on=date(2020, 1, 1),
-            effective_on=date(2020, 1, 1),
-            decided_by="State",
-            reason="criteria not met",
-        ),
+    withdrawal = WithdrawLabel(
+        slug="polymeris",
+        decided_on=date(2020, 1, 1),
+        effective_on=date(2020, 1, 1),
+        decided_by="State",
+        reason="criteria not met",
     )
+    assert_rejected_without_trace(labelled, NoActiveLabel, lambda: run(labelled, withdrawal))
 
 
 def test_extending_without_active_label_is_rejected(labelled: Ledger) -> None:
-    assert_rejected_without_trace(
-        labelled,
-        NoActiveLabel,
-        lambda: labelled.extend_label(
-            ADMIN,
-            "polymeris",
-            decided_on=date(2020, 1, 1),
-            valid_until=date(2022, 1, 1),
-            reason="r",
-        ),
+    extension = ExtendLabel(
+        slug="polymeris", decided_on=date(2020, 1, 1), valid_until=date(2022, 1, 1), reason="r"
     )
+    assert_rejected_without_trace(labelled, NoActiveLabel, lambda: run(labelled, extension))
 
 
 def test_label_events_on_a_merged_cluster_are_rejected(labelled: Ledger) -> None:
-    labelled.merge_cluster(
-        ADMIN, "aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31)
-    )
+    run(labelled, MERGE_INTO_POLYMERIS)
     assert_rejected_without_trace(
-        labelled,
-        ClusterInactive,
-        lambda: labelled.report_membership(
-            ADMIN, "aerospace-valley", as_of=date(2021, 1, 1), members=MemberCounts(sme=1)
-        ),
+        labelled, ClusterInactive, lambda: run(labelled, membership(on=date(2021, 1, 1)))
     )
 
 
 def test_label_events_on_a_dissolved_cluster_are_rejected(labelled: Ledger) -> None:
-    labelled.dissolve_cluster(
-        ADMIN, "polymeris", effective_on=date(2020, 9, 11), reason="liquidation"
+    run(
+        labelled,
+        DissolveCluster(slug="polymeris", effective_on=date(2020, 9, 11), reason="liquidation"),
     )
     assert_rejected_without_trace(
         labelled, ClusterInactive, lambda: grant_stage_4(labelled, "polymeris")
@@ -129,29 +132,22 @@ def test_label_events_on_a_dissolved_cluster_are_rejected(labelled: Ledger) -> N
 
 
 def test_a_review_naming_an_undefined_criterion_is_rejected(labelled: Ledger) -> None:
-    assert_rejected_without_trace(
-        labelled,
-        UnknownCriterion,
-        lambda: labelled.review_criteria(
-            ADMIN,
-            "aerospace-valley",
-            stage=4,
-            reviewed_on=date(2019, 9, 1),
-            reviewer="DGE",
-            kind="general evaluation",
-            measurements={"turnover": 3.0},
-            outcome="compliant",
-        ),
+    review = ReviewCriteria(
+        slug="aerospace-valley",
+        stage=4,
+        reviewed_on=date(2019, 9, 1),
+        reviewer="DGE",
+        kind="general evaluation",
+        measurements={"turnover": 3.0},
+        outcome="compliant",
     )
+    assert_rejected_without_trace(labelled, UnknownCriterion, lambda: run(labelled, review))
 
 
 def test_closing_a_stage_twice_is_rejected(labelled: Ledger) -> None:
-    labelled.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
-    assert_rejected_without_trace(
-        labelled,
-        StageAlreadyClosed,
-        lambda: labelled.close_stage(ADMIN, 4, closed_on=date(2023, 1, 1)),
-    )
+    run(labelled, CLOSE_STAGE_4)
+    again = CloseStage(number=4, closed_on=date(2023, 1, 1))
+    assert_rejected_without_trace(labelled, StageAlreadyClosed, lambda: run(labelled, again))
 
 
 def test_opening_a_stage_twice_is_rejected(labelled: Ledger) -> None:
@@ -159,13 +155,8 @@ def test_opening_a_stage_twice_is_rejected(labelled: Ledger) -> None:
 
 
 def test_merging_a_cluster_into_itself_is_rejected(labelled: Ledger) -> None:
-    assert_rejected_without_trace(
-        labelled,
-        MergeIntoSelf,
-        lambda: labelled.merge_cluster(
-            ADMIN, "polymeris", into="polymeris", effective_on=date(2020, 12, 31)
-        ),
-    )
+    into_itself = MergeCluster(slug="polymeris", into="polymeris", effective_on=date(2020, 12, 31))
+    assert_rejected_without_trace(labelled, MergeIntoSelf, lambda: run(labelled, into_itself))
 
 
 def test_registering_a_slug_twice_is_rejected(labelled: Ledger) -> None:
@@ -179,9 +170,7 @@ def test_commands_on_an_unknown_cluster_are_rejected(labelled: Ledger) -> None:
 
 
 def test_a_merger_records_an_event_on_both_clusters_in_one_append(labelled: Ledger) -> None:
-    receipt = labelled.merge_cluster(
-        ADMIN, "aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31)
-    )
+    receipt = run(labelled, MERGE_INTO_POLYMERIS)
     assert [e.type for e in receipt.events] == ["ClusterMerged", "ClusterAbsorbed"]
     assert labelled.get_cluster("aerospace-valley").merged_into == cluster_id("polymeris")
     assert labelled.get_cluster("polymeris").absorbed == (cluster_id("aerospace-valley"),)
@@ -189,7 +178,7 @@ def test_a_merger_records_an_event_on_both_clusters_in_one_append(labelled: Ledg
 
 def test_a_stage_closure_expires_every_label_still_held_atomically(labelled: Ledger) -> None:
     grant_stage_4(labelled, "polymeris")
-    receipt = labelled.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
+    receipt = run(labelled, CLOSE_STAGE_4)
     assert sorted(e.type for e in receipt.events) == ["LabelExpired", "LabelExpired", "StageClosed"]
     assert len({e.position for e in receipt.events}) == 3
     assert labelled.get_cluster("polymeris").labels[0].state == "expired"
@@ -204,7 +193,7 @@ class FailOnType:
     def create_tables(self, tx: object) -> None:
         pass
 
-    def on_append(self, tx: object, appended: list, options: object) -> None:  # type: ignore[type-arg]
+    def on_append(self, tx: object, appended: list) -> None:  # type: ignore[type-arg]
         if any(a.topic.split("/")[1] == self.type_name for a in appended):
             raise RuntimeError(f"failure while writing {self.type_name}")
 
@@ -213,9 +202,7 @@ def test_a_merger_that_fails_part_way_leaves_nothing_behind(labelled: Ledger) ->
     labelled.store.hooks.append(FailOnType("ClusterAbsorbed"))
     before = labelled.last_position()
     with pytest.raises(RuntimeError):
-        labelled.merge_cluster(
-            ADMIN, "aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31)
-        )
+        run(labelled, MERGE_INTO_POLYMERIS)
     assert labelled.last_position() == before
     assert labelled.get_cluster("aerospace-valley").merged_into is None
     assert labelled.get_cluster("polymeris").absorbed == ()
@@ -225,52 +212,51 @@ def test_a_stage_closure_that_fails_part_way_leaves_nothing_behind(labelled: Led
     labelled.store.hooks.append(FailOnType("LabelExpired"))
     before = labelled.last_position()
     with pytest.raises(RuntimeError):
-        labelled.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
+        run(labelled, CLOSE_STAGE_4)
     assert labelled.last_position() == before
     assert labelled.get_stage(4).is_open
     assert labelled.get_cluster("aerospace-valley").labels[0].state == "active"
 
 
-def test_a_stale_writer_gets_a_conflict_and_nothing_is_lost(
-    labelled: Ledger, store_url: str
+def test_after_a_failed_append_the_next_command_decides_on_the_stored_state(
+    labelled: Ledger,
 ) -> None:
+    failing = FailOnType("ClusterMerged")
+    labelled.store.hooks.append(failing)
+    with pytest.raises(RuntimeError):
+        run(labelled, MERGE_INTO_POLYMERIS)
+    labelled.store.hooks.remove(failing)
+    receipt = run(labelled, membership())
+    assert receipt.version == 3
+
+
+def test_a_command_sees_what_another_process_appended(labelled: Ledger, store_url: str) -> None:
     other = open_ledger(store_url)
     try:
-        mine = labelled.get_cluster("aerospace-valley")
-        theirs = other.get_cluster("aerospace-valley")
-        first = cc.report_membership(
-            mine, labelled.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=10)
-        )
-        second = cc.report_membership(
-            theirs, other.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=20)
-        )
-        labelled.append([first])
-        with pytest.raises(ConcurrencyConflict):
-            other.append([second])
+        run(labelled, membership(sme=10))
+        run(other, membership(sme=20))
+        receipt = run(labelled, membership(sme=30))
     finally:
         other.close()
+    assert receipt.version == 5
     reports = labelled.get_cluster("aerospace-valley").memberships
-    assert [r.members.sme for r in reports] == [10]
+    assert [r.members.sme for r in reports] == [10, 20, 30]
 
 
-def test_two_concurrent_writers_to_one_cluster_exactly_one_wins(
+def test_writers_in_two_processes_take_turns_and_lose_nothing(
     labelled: Ledger, store_url: str
 ) -> None:
     writers = [labelled, open_ledger(store_url)]
     barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    failures: list[Exception] = []
 
     def write(ledger: Ledger, sme: int) -> None:
-        state = ledger.get_cluster("aerospace-valley")
-        event = cc.report_membership(
-            state, ledger.provenance(ADMIN), as_of=date(2019, 12, 31), members=MemberCounts(sme=sme)
-        )
         barrier.wait()
         try:
-            ledger.append([event])
-            outcomes.append("won")
-        except ConcurrencyConflict:
-            outcomes.append("conflict")
+            for _ in range(20):
+                run(ledger, membership(sme=sme))
+        except Exception as error:
+            failures.append(error)
 
     threads = [
         threading.Thread(target=write, args=(w, n)) for w, n in zip(writers, (1, 2), strict=True)
@@ -280,29 +266,24 @@ def test_two_concurrent_writers_to_one_cluster_exactly_one_wins(
     for thread in threads:
         thread.join()
     writers[1].close()
-    assert sorted(outcomes) == ["conflict", "won"]
-    assert len(labelled.get_cluster("aerospace-valley").memberships) == 1
+    assert failures == []
+    reports = labelled.get_cluster("aerospace-valley").memberships
+    assert sorted(r.members.sme for r in reports) == [1] * 20 + [2] * 20
+    assert [r.version for r in reports] == list(range(3, 43))
 
 
-def test_a_grant_racing_a_stage_closure_is_rejected(labelled: Ledger, store_url: str) -> None:
-    """The grant read the stage open; the closure committed first; the grant must not land."""
+def test_a_grant_after_another_process_closed_the_stage_is_rejected(
+    labelled: Ledger, store_url: str
+) -> None:
+    """This process last saw the stage open; the closure by another must still refuse it."""
     other = open_ledger(store_url)
     try:
-        cluster = other.get_cluster("polymeris")
-        stage = other.get_stage(4)
-        grant = cc.grant_label(
-            cluster,
-            stage,
-            other.provenance(ADMIN),
-            decided_on=date(2019, 2, 5),
-            decided_by="PM",
-            effective_from=date(2019, 2, 5),
-        )
-        labelled.close_stage(ADMIN, 4, closed_on=date(2022, 12, 31))
-        with pytest.raises(ConcurrencyConflict):
-            other.append([grant], read=[stage])
+        run(other, CLOSE_STAGE_4)
     finally:
         other.close()
+    assert_rejected_without_trace(
+        labelled, StageNotOpen, lambda: grant_stage_4(labelled, "polymeris")
+    )
     assert labelled.get_cluster("polymeris").labels == ()
 
 
@@ -312,9 +293,8 @@ def test_positions_are_dense_and_in_commit_order(labelled: Ledger) -> None:
 
 
 def test_reloading_a_cluster_gives_the_state_its_events_fold_to(labelled: Ledger) -> None:
-    labelled.review_criteria(
-        ADMIN,
-        "aerospace-valley",
+    review = ReviewCriteria(
+        slug="aerospace-valley",
         stage=4,
         reviewed_on=date(2019, 9, 1),
         reviewer="DGE",
@@ -322,6 +302,7 @@ def test_reloading_a_cluster_gives_the_state_its_events_fold_to(labelled: Ledger
         measurements={"members": 830},
         outcome="compliant",
     )
+    run(labelled, review)
     events = [p.event for p in labelled.positioned_events(cluster_id("aerospace-valley"))]
     assert project_cluster(None, events) == labelled.get_cluster("aerospace-valley")
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.commands import Command, Context, RegisterCluster
 from domain.errors import LedgerError
-from domain.events import ClusterRegistered, LedgerEvent, MembershipReported
-from domain.values import MemberCounts
 from infrastructure.composition import open_ledger
-from infrastructure.ledger import Ledger
+from infrastructure.ledger import Ledger, Pending
 from infrastructure.merkle import (
     aligned_block_levels,
     leaf_hash,
@@ -39,35 +38,49 @@ from infrastructure.tamper.errors import (
 )
 from infrastructure.tamper.leaf import leaf_hashes
 from infrastructure.tamper.node_store import NODES_TABLE
-from tests.builders import register
+from tests.builders import membership, register
 
 RECORDED = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 
-def cluster_events(slug: str, count: int, *, first_version: int = 1) -> list[LedgerEvent]:
-    """``count`` events of one cluster with fixed timestamps: a registration, then reports."""
-    events: list[LedgerEvent] = []
-    for version in range(first_version, first_version + count):
-        envelope: dict[str, Any] = {
-            "originator_id": f"cluster:{slug}",
-            "originator_version": version,
-            "timestamp": RECORDED.replace(microsecond=version),
-            "actor": "test-admin",
-            "effective_on": date(2024, 1, 1),
-            "idempotency_key": f"{slug}-{version}",
-        }
+class FixedClock:
+    """Recorded times that depend only on how many commands ran: equal leaves on any store."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def __call__(self) -> datetime:
+        self.ticks += 1
+        return RECORDED + timedelta(microseconds=self.ticks)
+
+
+def cluster_commands(slug: str, count: int, *, first: int = 1) -> list[Command]:
+    """The commands of ``count`` events of one cluster: a registration, then reports."""
+    commands: list[Command] = []
+    for version in range(first, first + count):
         if version == 1:
-            events.append(ClusterRegistered(**envelope, slug=slug, name=slug.title()))
+            commands.append(RegisterCluster(slug=slug, name=slug.title()))
         else:
-            members = MemberCounts(sme=version)
-            events.append(MembershipReported(**envelope, as_of=date(2023, 12, 31), members=members))
-    return events
+            commands.append(membership(slug, as_of=date(2023, 12, 31), sme=version))
+    return commands
+
+
+def append(ledger: Ledger, commands: Sequence[Command]) -> None:
+    """Executes the commands in one transaction, each with its own idempotency key."""
+    if not isinstance(ledger.writer.clock, FixedClock):
+        ledger.writer.clock = FixedClock()
+    results = ledger.execute_batch(
+        [Pending(command=c, context=Context(actor="test-admin")) for c in commands]
+    )
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
 
 
 def fill(ledger: Ledger, count: int, *, batch: int = 50) -> None:
-    events = cluster_events("aerospace-valley", count)
+    commands = cluster_commands("aerospace-valley", count)
     for first in range(0, count, batch):
-        ledger.append(events[first : first + batch])
+        append(ledger, commands[first : first + batch])
 
 
 def stored_nodes(ledger: Ledger) -> list[tuple[int, int, bytes]]:
@@ -96,23 +109,25 @@ def test_every_appended_event_gets_its_leaf_and_the_nodes_it_completes(ledger: L
 
 
 class FailingHook:
+    failing = False
+
     def create_tables(self, tx: Tx) -> None:
         pass
 
-    def on_append(
-        self, tx: Tx, appended: Sequence[AppendedEvent], options: Mapping[str, Any]
-    ) -> None:
-        if options.get("fail"):
+    def on_append(self, tx: Tx, appended: Sequence[AppendedEvent]) -> None:
+        if self.failing:
             raise LedgerError("a later hook refused the append")
 
 
 def test_a_rolled_back_append_leaves_neither_event_nor_leaf(ledger: Ledger) -> None:
     """The leaf is written in the append's transaction: it rolls back with the event."""
-    ledger.store.add_hook(FailingHook())
+    hook = FailingHook()
+    ledger.store.add_hook(hook)
     fill(ledger, 3)
     before = stored_nodes(ledger)
+    hook.failing = True
     with pytest.raises(LedgerError, match="refused"):
-        ledger.append(cluster_events("aerospace-valley", 2, first_version=4), fail=True)
+        append(ledger, cluster_commands("aerospace-valley", 2, first=4))
     assert stored_nodes(ledger) == before
     assert ledger.last_position() == 3
 
@@ -147,11 +162,11 @@ def test_roots_are_identical_on_sqlite_and_postgresql(tmp_path: Any, postgres_ur
 
 def test_concurrent_group_committed_appends_keep_one_consistent_tree(ledger: Ledger) -> None:
     slugs = [f"cluster-{n}" for n in range(8)]
-    ledger.store.enable_group_commit()
+    ledger.enable_group_commit()
 
     def write(slug: str) -> None:
-        for event in cluster_events(slug, 6):
-            ledger.append([event])
+        for command in cluster_commands(slug, 6):
+            ledger.execute(command, Context(actor="test-admin"))
 
     threads = [threading.Thread(target=write, args=(slug,)) for slug in slugs]
     for thread in threads:
@@ -213,7 +228,7 @@ def test_proofs_default_to_the_current_tree(ledger: Ledger) -> None:
 def test_proofs_at_the_current_tree_equal_proofs_at_its_given_size(ledger: Ledger) -> None:
     """Read in one statement with the tree size, a proof is the one asked at that size."""
     for size in (37, 38, 64, 65):
-        ledger.append(cluster_events(f"grown-to-{size}", size - ledger.last_position()))
+        append(ledger, cluster_commands(f"grown-to-{size}", size - ledger.last_position()))
         for position in (1, 2, size // 2, size - 1, size):
             assert inclusion_proof_at(ledger, position) == inclusion_proof_at(
                 ledger, position, size

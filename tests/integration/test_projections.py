@@ -14,10 +14,30 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as strat
 
 from api.cli.main import cli
+from domain.commands import (
+    AwardEuropeanLabel,
+    CloseStage,
+    Command,
+    CorrectClusterEvent,
+    CriterionSpec,
+    DissolveCluster,
+    ExtendLabel,
+    GrantLabel,
+    MergeCluster,
+    OpenStage,
+    RegisterCluster,
+    RenameCluster,
+    ReportedCountSpec,
+    ReportMembership,
+    ReportStageCount,
+    ReviewCriteria,
+    ReviseStageCriteria,
+    StageRequirements,
+    WithdrawLabel,
+)
 from domain.errors import LedgerError, ProjectionBehind, ProjectionFailed
-from domain.values import Criterion, MemberCounts, ReportedCount
 from infrastructure.composition import open_ledger
-from infrastructure.ledger import Ledger
+from infrastructure.ledger import Ledger, Pending
 from infrastructure.projections import (
     ProjectionHook,
     RebuildProgress,
@@ -37,7 +57,7 @@ from infrastructure.projections.tables import (
 )
 from infrastructure.settings import store_settings
 from infrastructure.store.hooks import AppendedEvent
-from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.builders import ADMIN, MEMBERS, grant_stage_4, open_stage_4, register, run
 from tests.conftest import Seeded
 
 TABLES = {
@@ -101,6 +121,9 @@ commands = strat.one_of(
 )
 
 
+MEMBERS_150 = (CriterionSpec(code="members", description="members", threshold=150),)
+
+
 class Scenario:
     """Random commands on a ledger, each in its own namespace of clusters and stages."""
 
@@ -109,91 +132,89 @@ class Scenario:
         self.n = next(NAMESPACES)
         self.stages = [self.n * 2 + 1, self.n * 2 + 2]
         for number in self.stages:
-            ledger.open_stage(
-                ADMIN, number=number, title=f"Stage {number}", starts_on=START,
-                ends_on=date(2022, 12, 31), decided_by="State",
-                criteria=(Criterion(code="members", description="members", threshold=150),),
-                minimum_european_label="bronze",
-            )
+            run(ledger, OpenStage(
+                number=number, title=f"Stage {number}", starts_on=START,
+                ends_on=date(2022, 12, 31), decided_by="State", criteria=MEMBERS_150,
+                requirements=StageRequirements(minimum_european_label="bronze"),
+            ))
         for name in SLUGS:
-            ledger.register_cluster(
-                ADMIN, slug=self.slug(name), name=name, registered_on=START,
+            run(ledger, RegisterCluster(
+                slug=self.slug(name), name=name, registered_on=START,
                 regions=(f"region-{name}",), themes=("theme",),
-            )
-            self.dispatch("grant", name, 0, START, name == "alpha")
+            ))
+            run(ledger, self.command("grant", name, 0, START, name == "alpha"))
 
     def slug(self, name: str) -> str:
         return f"p{self.n}-{name}"
 
-    def run(self, command: tuple[Any, ...]) -> None:
-        try:
-            self.dispatch(*command)
-        except LedgerError:
-            return  # the domain rejected it: nothing was appended
-        event(f"{command[0]} accepted")
-
-    def dispatch(self, kind: str, *args: Any) -> None:  # noqa: PLR0912 - one branch per command
-        ledger, first = self.ledger, args[0]
-        if kind == "close":
-            ledger.close_stage(ADMIN, self.stages[first], closed_on=args[1])
-            return
-        if kind == "count":
-            ledger.report_stage_count(ADMIN, self.stages[first], reported=ReportedCount(
-                count=args[1], as_of=args[2], description="reported"
-            ))
-            return
-        if kind == "revise":
-            ledger.revise_stage_criteria(
-                ADMIN, self.stages[first], revised_on=args[2], minimum_european_label=None,
-                criteria=(Criterion(code="members", description="members", threshold=args[1]),),
+    def run(self, script: list[tuple[Any, ...]], batch_size: int) -> None:
+        """Runs the script in batches (one transaction each); refusals append nothing."""
+        for start in range(0, len(script), batch_size):
+            batch = [self.command(*line) for line in script[start : start + batch_size]]
+            results = self.ledger.execute_batch(
+                [Pending(command=command, context=ADMIN) for command in batch]
             )
-            return
+            for command, result in zip(batch, results, strict=True):
+                assert not isinstance(result, Exception) or isinstance(result, LedgerError)
+                if not isinstance(result, Exception):
+                    event(f"{type(command).__name__} accepted")
+
+    def command(self, kind: str, *args: Any) -> Command:  # noqa: PLR0911 - one per kind
+        first = args[0]
+        if kind == "close":
+            return CloseStage(number=self.stages[first], closed_on=args[1])
+        if kind == "count":
+            reported = ReportedCountSpec(count=args[1], as_of=args[2], description="reported")
+            return ReportStageCount(number=self.stages[first], reported=reported)
+        if kind == "revise":
+            criteria = (CriterionSpec(code="members", description="members", threshold=args[1]),)
+            return ReviseStageCriteria(
+                number=self.stages[first], criteria=criteria, revised_on=args[2]
+            )
         cluster = self.slug(first)
         if kind == "grant":
             _, stage, on, conditional = args
-            ledger.grant_label(
-                ADMIN, cluster, stage=self.stages[stage], decided_on=on, decided_by="State",
+            return GrantLabel(
+                slug=cluster, stage=self.stages[stage], decided_on=on, decided_by="State",
                 effective_from=on, conditions=("merge",) if conditional else (),
             )
-        elif kind == "extend":
-            ledger.extend_label(
-                ADMIN, cluster, decided_on=args[1], valid_until=args[1] + timedelta(days=365),
+        if kind == "extend":
+            return ExtendLabel(
+                slug=cluster, decided_on=args[1], valid_until=args[1] + timedelta(days=365),
                 reason="progress", conditions=() if args[2] else ("again",),
             )
-        elif kind == "withdraw":
-            ledger.withdraw_label(
-                ADMIN, cluster, decided_on=args[1], effective_on=args[1], decided_by="State",
+        if kind == "withdraw":
+            return WithdrawLabel(
+                slug=cluster, decided_on=args[1], effective_on=args[1], decided_by="State",
                 reason="criteria",
             )
-        elif kind == "review":
-            ledger.review_criteria(
-                ADMIN, cluster, stage=self.stages[args[1]], reviewed_on=START, reviewer="DGE",
+        if kind == "review":
+            return ReviewCriteria(
+                slug=cluster, stage=self.stages[args[1]], reviewed_on=START, reviewer="DGE",
                 kind="review", measurements={"members": float(args[2])},
                 outcome="compliant" if args[3] else "partly met",
             )
-        elif kind == "award":
-            ledger.award_european_label(
-                ADMIN, cluster, level=args[1], awarded_on=args[2],
+        if kind == "award":
+            return AwardEuropeanLabel(
+                slug=cluster, level=args[1], awarded_on=args[2],
                 valid_until=args[2] + timedelta(days=730),
             )
-        elif kind == "report":
-            ledger.report_membership(
-                ADMIN, cluster, as_of=args[2], members=MemberCounts(sme=args[1], research=3)
-            )
-        elif kind == "rename":
-            ledger.rename_cluster(ADMIN, cluster, name=f"{first} {args[1]}", effective_on=START)
-        elif kind == "merge":
-            ledger.merge_cluster(ADMIN, cluster, into=self.slug(args[1]), effective_on=args[2])
-        elif kind == "dissolve":
-            ledger.dissolve_cluster(ADMIN, cluster, effective_on=args[1], reason="liquidation")
-        else:
-            _, choice, retract, on = args
-            # Any recorded event but the registration, which cannot be retracted.
-            version = 2 + choice % max(1, ledger.get_cluster(cluster).version - 1)
-            ledger.correct_event(
-                ADMIN, f"cluster:{cluster}@{version}", reason="error",
-                amended=None if retract else {"effective_from": on.isoformat()},
-            )
+        if kind == "report":
+            members = msgspec.structs.replace(MEMBERS, sme=args[1], research=3)
+            return ReportMembership(slug=cluster, as_of=args[2], members=members)
+        if kind == "rename":
+            return RenameCluster(slug=cluster, name=f"{first} {args[1]}", effective_on=START)
+        if kind == "merge":
+            return MergeCluster(slug=cluster, into=self.slug(args[1]), effective_on=args[2])
+        if kind == "dissolve":
+            return DissolveCluster(slug=cluster, effective_on=args[1], reason="liquidation")
+        _, choice, retract, on = args
+        # Any recorded event but the registration (at most 20 events per cluster here).
+        version = 2 + choice % 19
+        return CorrectClusterEvent(
+            slug=cluster, event_id=f"cluster:{cluster}@{version}", reason="error",
+            amended=None if retract else {"effective_from": on.isoformat()},
+        )
 
 
 @settings(
@@ -205,9 +226,7 @@ class Scenario:
 def test_read_models_maintained_event_by_event_equal_a_rebuild_from_scratch(
     ledger: Ledger, script: list[tuple[Any, ...]], batch_size: int
 ) -> None:
-    scenario = Scenario(ledger)
-    for command in script:
-        scenario.run(command)
+    Scenario(ledger).run(script, batch_size)
     incremental = read_model_rows(ledger)
     report = q.summary_report(ledger, today=date(2021, 6, 1))
     rebuilt = rebuild_projections(ledger, batch_size=batch_size)
@@ -220,14 +239,14 @@ def test_ints_given_for_floats_give_the_same_read_models_inline_as_rebuilt(
     stage_4_ledger: Ledger,
 ) -> None:
     ledger = stage_4_ledger
-    ledger.review_criteria(
-        ADMIN, "aerospace-valley", stage=4, reviewed_on=date(2019, 6, 1), reviewer="DGE",
+    run(ledger, ReviewCriteria(
+        slug="aerospace-valley", stage=4, reviewed_on=date(2019, 6, 1), reviewer="DGE",
         kind="annual", measurements={"members": 180}, outcome="compliant",
-    )
-    ledger.report_membership(
-        ADMIN, "aerospace-valley", as_of=date(2019, 12, 31), members=MemberCounts(sme=90),
+    ))
+    run(ledger, ReportMembership(
+        slug="aerospace-valley", as_of=date(2019, 12, 31), members=MEMBERS,
         private_funding_share=1,
-    )
+    ))
     incremental = read_model_rows(ledger)
     rebuild_projections(ledger)
     assert read_model_rows(ledger) == incremental
@@ -237,10 +256,10 @@ def test_the_append_hook_applies_an_event_as_appended_only_if_it_equals_its_stor
     stage_4_ledger: Ledger,
 ) -> None:
     ledger = stage_4_ledger
-    ledger.report_membership(
-        ADMIN, "aerospace-valley", as_of=date(2019, 12, 31), members=MemberCounts(sme=90),
+    run(ledger, ReportMembership(
+        slug="aerospace-valley", as_of=date(2019, 12, 31), members=MEMBERS,
         private_funding_share=0.25,
-    )
+    ))
     reported = ledger.positioned_events("cluster:aerospace-valley")[-1].event
     assert as_stored(reported) is reported
     with_int = msgspec.structs.replace(reported, private_funding_share=1)
@@ -279,7 +298,7 @@ def test_replaying_an_applied_event_is_refused_and_changes_nothing(
     hook = next(h for h in ledger.store.hooks if isinstance(h, ProjectionHook))
     last = ledger.last_position()
     with pytest.raises(ProjectionBehind, match=f"position {last}"), ledger.write() as tx:
-        hook.on_append(tx, [appended_again(ledger, last)], {})
+        hook.on_append(tx, [appended_again(ledger, last)])
     assert read_model_rows(ledger) == before
 
 
@@ -376,15 +395,15 @@ def test_the_compliance_view_flags_a_label_granted_without_the_required_evidence
     stage_4_ledger: Ledger,
 ) -> None:
     ledger = stage_4_ledger
-    ledger.award_european_label(
-        ADMIN, "novalog", level="bronze", awarded_on=date(2018, 1, 1),
+    run(ledger, AwardEuropeanLabel(
+        slug="novalog", level="bronze", awarded_on=date(2018, 1, 1),
         valid_until=date(2020, 1, 1),
-    )
-    ledger.review_criteria(
-        ADMIN, "novalog", stage=4, reviewed_on=date(2019, 1, 15), reviewer="DGE",
+    ))
+    run(ledger, ReviewCriteria(
+        slug="novalog", stage=4, reviewed_on=date(2019, 1, 15), reviewer="DGE",
         kind="application", measurements={"members": 300, "private-funding": 0.6},
         outcome="compliant",
-    )
+    ))
     grant_stage_4(ledger, "novalog")
     view = q.compliance(ledger, 4)
     assert view is not None

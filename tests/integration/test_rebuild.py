@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli.main import cli
+from domain.commands import ReviewCriteria
 from domain.errors import ProjectionBehind, ProjectionFailed
 from domain.events import LedgerEvent
 from domain.records import Advance, ClusterRecord
-from domain.values import MemberCounts
 from infrastructure.ledger import Ledger
 from infrastructure.projections import (
     catch_up_projections,
@@ -20,7 +20,7 @@ from infrastructure.projections import (
     rebuild_projections,
 )
 from infrastructure.projections import queries as q
-from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.builders import grant_stage_4, membership, open_stage_4, register, run
 from tests.integration.test_projections import read_model_rows, tracked
 
 
@@ -33,9 +33,7 @@ def busy_ledger(ledger: Ledger) -> Ledger:
         register(ledger, slug)
         grant_stage_4(ledger, slug)
         for year in range(2019, 2027):
-            ledger.report_membership(
-                ADMIN, slug, as_of=date(year, 12, 31), members=MemberCounts(sme=100 + year)
-            )
+            run(ledger, membership(slug, as_of=date(year, 12, 31), sme=100 + year))
     return ledger
 
 
@@ -58,11 +56,11 @@ def test_a_page_writing_many_rows_per_table_rebuilds_the_incremental_read_models
         register(ledger, f"pole-{n}")
         grant_stage_4(ledger, f"pole-{n}")
     for n in range(120):
-        ledger.review_criteria(
-            ADMIN, f"pole-{n % 40}", stage=4, reviewed_on=date(2020, 1, 1 + n // 40),
+        run(ledger, ReviewCriteria(
+            slug=f"pole-{n % 40}", stage=4, reviewed_on=date(2020, 1, 1 + n // 40),
             reviewer="DGE", kind="annual", measurements={"members": 100.0 + n},
             outcome="compliant",
-        )
+        ))
     incremental = read_model_rows(ledger)
     rebuild_projections(ledger)
     assert read_model_rows(ledger) == incremental

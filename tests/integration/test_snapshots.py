@@ -10,12 +10,12 @@ from click.testing import CliRunner
 
 from api.cli.main import cli
 from domain.cluster import Cluster, project_cluster
-from domain.values import MemberCounts, cluster_id, event_id
+from domain.values import cluster_id, event_id
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import CLUSTERS, Ledger
 from infrastructure.snapshot_audit import SnapshotFinding, audit_snapshots
 from infrastructure.snapshots import SNAPSHOT_EVERY, TABLE, write_snapshot
-from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.builders import correction, grant_stage_4, membership, open_stage_4, register, run
 
 SLUG = "aerospace-valley"
 ID = cluster_id(SLUG)
@@ -23,12 +23,8 @@ ID = cluster_id(SLUG)
 
 def report(ledger: Ledger, times: int) -> None:
     for n in range(times):
-        ledger.report_membership(
-            ADMIN,
-            SLUG,
-            as_of=date(2019, 3, 1) + timedelta(days=n),
-            members=MemberCounts(sme=100 + n, research=10),
-        )
+        run(ledger, membership(SLUG, as_of=date(2019, 3, 1) + timedelta(days=n), sme=100 + n,
+                               research=10))
 
 
 @pytest.fixture
@@ -81,7 +77,7 @@ def test_events_written_after_the_snapshot_are_folded_on_load(busy: Ledger, stor
 
 def test_a_correction_after_the_snapshot_refolds_the_whole_history(busy: Ledger) -> None:
     cold_load(busy)
-    busy.correct_event(ADMIN, event_id(ID, 2), reason="granted by mistake")
+    run(busy, correction(event_id(ID, 2), reason="granted by mistake"))
     loaded = cold_load(busy)
     assert loaded.labels == ()
     assert loaded == replayed(busy)
@@ -159,7 +155,7 @@ def test_verify_snapshots_names_an_altered_snapshot_and_exits_1(
 
 
 def test_under_group_commit_a_snapshot_rides_along_with_the_next_append(busy: Ledger) -> None:
-    busy.store.enable_group_commit()
+    busy.enable_group_commit()
     try:
         taken_at = cold_load(busy).version
         assert snapshot_version(busy) is None
@@ -167,4 +163,4 @@ def test_under_group_commit_a_snapshot_rides_along_with_the_next_append(busy: Le
         assert snapshot_version(busy) == taken_at
         assert cold_load(busy) == replayed(busy)
     finally:
-        busy.store.disable_group_commit()
+        busy.disable_group_commit()

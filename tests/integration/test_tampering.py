@@ -20,13 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.cli.main import cli
-from domain.values import MemberCounts
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
 from infrastructure.projections import rebuild_projections
 from infrastructure.tamper import SigningKey, make_checkpoint, verify_ledger
 from infrastructure.tamper.verification import VerificationReport
-from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.builders import grant_stage_4, membership, open_stage_4, register, run
 
 KEY = SigningKey.generate("label-ledger.test/poles")
 SLUGS = ["aerospace-valley", "polymeris", "minalogic", "cap-digital", "vitagora", "axelera"]
@@ -126,9 +125,7 @@ def build_history(ledger: Ledger) -> int:
     for slug in SLUGS[:4]:
         grant_stage_4(ledger, slug)
     for n, slug in enumerate(SLUGS):
-        ledger.report_membership(
-            ADMIN, slug, as_of=date(2021, 12, 31), members=MemberCounts(sme=90 + n)
-        )
+        run(ledger, membership(slug, as_of=date(2021, 12, 31), sme=90 + n))
     return ledger.last_position()
 
 

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
-from domain import cluster_commands as cc
-from domain import stage as st
-from domain.cluster import Cluster, Review, project_cluster
+from domain.cluster import Cluster, Review
+from domain.commands import (
+    AwardEuropeanLabel,
+    CloseStage,
+    Command,
+    CorrectClusterEvent,
+    CriterionSpec,
+    DissolveCluster,
+    ExtendLabel,
+    GrantLabel,
+    Members,
+    MergeCluster,
+    OpenStage,
+    RegisterCluster,
+    ReportedCountSpec,
+    ReportMembership,
+    ReportStageCount,
+    ReviewCriteria,
+    ReviseStageCriteria,
+    StageRequirements,
+)
 from domain.compliance import ComplianceView, compliance
+from domain.decisions import Decisions
 from domain.events import EventCorrected, LedgerEvent
 from domain.records import (
     ClusterRecord,
@@ -19,10 +39,10 @@ from domain.records import (
     evolve_stage_record,
 )
 from domain.reports import summary_report
-from domain.stage import Stage, apply_stage_event
+from domain.stage import Stage
 from domain.stage_history import stage_history
 from domain.status_view import cluster_status_view
-from domain.values import Criterion, MemberCounts, ReportedCount
+from domain.values import cluster_id, stage_id
 from tests.builders import STAGE_4_CRITERIA, provenance
 
 P = provenance()
@@ -30,39 +50,63 @@ STAGE_4_START, STAGE_4_END = date(2019, 1, 1), date(2022, 12, 31)
 DECISION = date(2019, 2, 5)
 
 
+def members(**counts: int) -> Members:
+    return Members(**{"very_small": 0, "sme": 0, "intermediate_large": 0, "research": 0,
+                      "other": 0, **counts})
+
+
 class Story:
-    """Stages and clusters evolved from domain events, as aggregates and as read-model records."""
+    """Commands decided in memory; their events evolve the read-model records as well."""
 
     def __init__(self) -> None:
-        self.stages: dict[int, Stage] = {}
+        self.decisions = Decisions(keep_histories=True)
         self.stage_records: dict[int, StageRecord] = {}
-        self.clusters: dict[str, Cluster] = {}
-        self.histories: dict[str, list[LedgerEvent]] = {}
         self.records: dict[str, ClusterRecord] = {}
         self.reviews: dict[str, list[Review]] = {}
 
-    def open_stage(self, number: int, start: date, end: date, **facts: object) -> None:
-        event = st.open_stage(
-            None,
-            P,
-            number=number,
-            title=f"Stage {number}",
-            starts_on=start,
-            ends_on=end,
-            decided_by="Prime Minister",
-            **facts,  # type: ignore[arg-type]
-        )
-        self.stage_event(number, event)
+    def run(self, command: Command) -> None:
+        for event in self.decisions.decide(command, P):
+            if event.originator_id.startswith("stage:"):
+                number = int(event.originator_id.removeprefix("stage:"))
+                self.stage_records[number] = evolve_stage_record(
+                    self.stage_records.get(number), event
+                )
+            else:
+                self.record(event)
 
-    def stage_event(self, number: int, event: LedgerEvent) -> None:
-        self.stages[number] = apply_stage_event(self.stages.get(number), event)
-        self.stage_records[number] = evolve_stage_record(self.stage_records.get(number), event)
+    def record(self, event: LedgerEvent) -> None:
+        slug = event.originator_id.removeprefix("cluster:")
+        if isinstance(event, EventCorrected):
+            advance = cluster_record_from_history(self.decisions.histories[event.originator_id])
+            self.reviews[event.originator_id] = []
+        else:
+            advance = advance_cluster_record(self.records.get(slug), [event])
+        self.records[slug] = advance.record
+        self.reviews.setdefault(event.originator_id, []).extend(advance.reviews)
+
+    def cluster(self, slug: str) -> Cluster:
+        state: Cluster = self.decisions.state(cluster_id(slug))
+        return state
+
+    def stage(self, number: int) -> Stage:
+        state: Stage = self.decisions.state(stage_id(number))
+        return state
+
+    def open_stage(self, number: int, start: date, end: date, **facts: Any) -> None:
+        self.run(
+            OpenStage(
+                number=number,
+                title=f"Stage {number}",
+                starts_on=start,
+                ends_on=end,
+                decided_by="Prime Minister",
+                **facts,
+            )
+        )
 
     def register(self, slug: str, regions: tuple[str, ...] = ("Occitanie",)) -> None:
-        self.record(
-            cc.register_cluster(
-                None,
-                P,
+        self.run(
+            RegisterCluster(
                 slug=slug,
                 name=slug.title(),
                 registered_on=date(2005, 7, 12),
@@ -71,28 +115,14 @@ class Story:
             )
         )
 
-    def grant(self, slug: str, stage: int, **terms: object) -> None:
-        facts: dict[str, object] = {
+    def grant(self, slug: str, stage: int, **terms: Any) -> None:
+        facts: dict[str, Any] = {
             "decided_on": DECISION,
             "decided_by": "Prime Minister",
             "effective_from": DECISION,
         }
         facts.update(terms)
-        self.record(cc.grant_label(self.clusters[slug], self.stages[stage], P, **facts))  # type: ignore[arg-type]
-
-    def record(self, event: LedgerEvent) -> None:
-        slug = event.originator_id.removeprefix("cluster:")
-        self.histories.setdefault(slug, []).append(event)
-        folded = project_cluster(None, self.histories[slug])
-        assert folded is not None
-        self.clusters[slug] = folded
-        if isinstance(event, EventCorrected):
-            advance = cluster_record_from_history(self.histories[slug])
-            self.reviews[event.originator_id] = []
-        else:
-            advance = advance_cluster_record(self.records.get(slug), [event])
-        self.records[slug] = advance.record
-        self.reviews.setdefault(event.originator_id, []).extend(advance.reviews)
+        self.run(GrantLabel(slug=slug, stage=stage, **facts))
 
     def all_records(self) -> list[ClusterRecord]:
         return list(self.records.values())
@@ -109,8 +139,8 @@ def story() -> Story:
         STAGE_4_START,
         STAGE_4_END,
         criteria=STAGE_4_CRITERIA,
-        minimum_european_label="bronze",
-        reported_counts=(ReportedCount(count=2, as_of=DECISION, description="at opening"),),
+        requirements=StageRequirements(minimum_european_label="bronze"),
+        reported_counts=(ReportedCountSpec(count=2, as_of=DECISION, description="at opening"),),
     )
     for slug in ("aerospace-valley", "nov-log"):
         story.register(slug)
@@ -122,36 +152,26 @@ def story() -> Story:
 
 def test_a_record_holds_the_aggregate_state_without_its_history(story: Story) -> None:
     story.grant("aerospace-valley", 4)
-    story.record(
-        cc.report_membership(
-            story.clusters["aerospace-valley"],
-            P,
-            as_of=date(2020, 1, 1),
-            members=MemberCounts(sme=5),
-        )
+    story.run(
+        ReportMembership(slug="aerospace-valley", as_of=date(2020, 1, 1), members=members(sme=5))
     )
-    cluster = story.clusters["aerospace-valley"]
+    cluster = story.cluster("aerospace-valley")
     assert story.records["aerospace-valley"].cluster == cluster
 
 
 def test_a_record_keeps_only_the_latest_membership_report(story: Story) -> None:
     for day, smes in ((date(2021, 1, 1), 9), (date(2020, 1, 1), 5)):
-        story.record(
-            cc.report_membership(
-                story.clusters["nov-log"], P, as_of=day, members=MemberCounts(sme=smes)
-            )
-        )
+        story.run(ReportMembership(slug="nov-log", as_of=day, members=members(sme=smes)))
     kept = story.records["nov-log"].cluster.memberships
     assert [(m.as_of, m.members.sme) for m in kept] == [(date(2021, 1, 1), 9)]
 
 
 def test_a_record_keeps_only_the_latest_review_and_hands_on_each_new_one(story: Story) -> None:
     for day, members in ((date(2019, 1, 10), 300.0), (date(2018, 12, 1), 200.0)):
-        story.record(
-            cc.review_criteria(
-                story.clusters["nov-log"],
-                story.stages[4],
-                P,
+        story.run(
+            ReviewCriteria(
+                slug="nov-log",
+                stage=4,
                 reviewed_on=day,
                 reviewer="DGE",
                 kind="application",
@@ -168,10 +188,9 @@ def test_a_grant_keeps_its_first_terms_after_an_extension_lifts_its_conditions(
     story: Story,
 ) -> None:
     story.grant("nov-log", 4, valid_until=date(2020, 2, 4), conditions=("merge by 2019",))
-    story.record(
-        cc.extend_label(
-            story.clusters["nov-log"],
-            P,
+    story.run(
+        ExtendLabel(
+            slug="nov-log",
             decided_on=date(2020, 1, 15),
             valid_until=STAGE_4_END,
             reason="merged",
@@ -188,14 +207,11 @@ def test_a_grant_keeps_its_first_terms_after_an_extension_lifts_its_conditions(
 
 def test_a_correction_refolds_the_record_from_the_corrected_history(story: Story) -> None:
     story.grant("aerospace-valley", 4)
-    story.record(
-        cc.correct_cluster_event(
-            story.clusters["aerospace-valley"],
-            story.histories["aerospace-valley"],
-            P,
-            target_version=2,
+    story.run(
+        CorrectClusterEvent(
+            slug="aerospace-valley",
+            event_id="cluster:aerospace-valley@2",
             reason="never decided",
-            amended=None,
             effective_on=date(2026, 1, 1),
         )
     )
@@ -220,23 +236,20 @@ def test_a_conditional_label_past_its_term_without_extension_reads_as_lapsed(
 
 def test_the_status_view_shows_the_valid_european_label_and_latest_figures(story: Story) -> None:
     story.grant("aerospace-valley", 4)
-    cluster = story.clusters["aerospace-valley"]
-    story.record(
-        cc.award_european_label(
-            cluster,
-            P,
+    story.run(
+        AwardEuropeanLabel(
+            slug="aerospace-valley",
             level="bronze",
             awarded_on=date(2018, 6, 1),
             valid_until=date(2020, 5, 31),
             issuer="ESCA",
         )
     )
-    story.record(
-        cc.report_membership(
-            story.clusters["aerospace-valley"],
-            P,
+    story.run(
+        ReportMembership(
+            slug="aerospace-valley",
             as_of=date(2019, 12, 31),
-            members=MemberCounts(very_small=300, sme=300, intermediate_large=150, research=80),
+            members=members(very_small=300, sme=300, intermediate_large=150, research=80),
         )
     )
     view = cluster_status_view(story.records["aerospace-valley"], date(2020, 1, 1))
@@ -262,18 +275,12 @@ def test_a_stage_history_lists_who_was_granted_conditionally_merged_and_dissolve
     story.grant("aerospace-valley", 4)
     story.grant("nov-log", 4, valid_until=date(2020, 2, 4), conditions=("merge",))
     story.grant("polymeris", 4, decided_on=date(2020, 12, 18), effective_from=date(2020, 12, 18))
-    story.record(
-        cc.dissolve_cluster(
-            story.clusters["nov-log"], P, effective_on=date(2020, 9, 11), reason="liquidation"
-        )
+    story.run(
+        DissolveCluster(slug="nov-log", effective_on=date(2020, 9, 11), reason="liquidation")
     )
-    for event in cc.merge_clusters(
-        story.clusters["aerospace-valley"],
-        story.clusters["polymeris"],
-        P,
-        effective_on=date(2020, 12, 31),
-    ):
-        story.record(event)
+    story.run(
+        MergeCluster(slug="aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31))
+    )
     history = stage_history(story.stage_records[4], story.all_records())
     assert [e.slug for e in history.granted] == ["aerospace-valley", "nov-log", "polymeris"]
     assert [e.slug for e in history.conditional] == ["nov-log"]
@@ -287,13 +294,9 @@ def test_a_successor_of_a_labelled_cluster_counts_as_renewed(story: Story) -> No
     story.register("polymeris")
     story.register("enter")
     story.grant("aerospace-valley", 4)
-    for event in cc.merge_clusters(
-        story.clusters["aerospace-valley"],
-        story.clusters["polymeris"],
-        P,
-        effective_on=date(2020, 12, 31),
-    ):
-        story.record(event)
+    story.run(
+        MergeCluster(slug="aerospace-valley", into="polymeris", effective_on=date(2020, 12, 31))
+    )
     for slug in ("polymeris", "enter"):
         story.grant(slug, 5, decided_on=date(2023, 3, 27), effective_from=date(2023, 3, 27))
     history = stage_history(story.stage_records[5], story.all_records())
@@ -309,20 +312,12 @@ def test_a_reported_count_stands_beside_the_ledger_count_of_the_same_day(story: 
 
 def test_a_label_expired_at_closure_is_still_held_on_the_closing_day(story: Story) -> None:
     story.grant("aerospace-valley", 4)
-    closure = st.close_stage(story.stages[4], P, closed_on=STAGE_4_END)
-    expiry = cc.expire_label(
-        story.clusters["aerospace-valley"], story.stages[4], P, closed_on=STAGE_4_END
-    )
-    assert expiry is not None
-    story.stage_event(4, closure)
-    story.record(expiry)
-    story.stage_event(
-        4,
-        st.report_count(
-            story.stages[4],
-            P,
-            reported=ReportedCount(count=1, as_of=STAGE_4_END, description="at the end"),
-        ),
+    story.run(CloseStage(number=4, closed_on=STAGE_4_END))
+    story.run(
+        ReportStageCount(
+            number=4,
+            reported=ReportedCountSpec(count=1, as_of=STAGE_4_END, description="at the end"),
+        )
     )
     history = stage_history(story.stage_records[4], story.all_records())
     assert [r.ledger_count for r in history.reported_counts] == [1, 1]
@@ -375,38 +370,27 @@ def test_a_european_label_expired_before_the_decision_does_not_count(story: Stor
 def test_criteria_revised_after_a_grant_do_not_judge_it(story: Story) -> None:
     give_evidence(story, "aerospace-valley", members=160)
     story.grant("aerospace-valley", 4)
-    stricter = (Criterion(code="members", description="more than 200", threshold=200),)
-    story.stage_event(
-        4,
-        st.revise_criteria(
-            story.stages[4],
-            P,
-            criteria=stricter,
-            minimum_european_label=None,
-            revised_on=date(2021, 1, 1),
-        ),
-    )
+    stricter = (CriterionSpec(code="members", description="more than 200", threshold=200),)
+    story.run(ReviseStageCriteria(number=4, criteria=stricter, revised_on=date(2021, 1, 1)))
     assert story.compliance().findings == ()
 
 
 def give_evidence(
     story: Story, slug: str, *, members: float, label_until: date = date(2021, 6, 1)
 ) -> None:
-    story.record(
-        cc.award_european_label(
-            story.clusters[slug],
-            P,
+    story.run(
+        AwardEuropeanLabel(
+            slug=slug,
             level="silver",
             awarded_on=date(2018, 6, 1),
             valid_until=label_until,
             issuer="ESCA",
         )
     )
-    story.record(
-        cc.review_criteria(
-            story.clusters[slug],
-            story.stages[4],
-            P,
+    story.run(
+        ReviewCriteria(
+            slug=slug,
+            stage=4,
             reviewed_on=date(2018, 12, 1),
             reviewer="DGE",
             kind="application review",
@@ -424,21 +408,19 @@ def test_membership_shares_are_summed_from_each_labelled_clusters_latest_report(
 ) -> None:
     for slug in ("aerospace-valley", "nov-log"):
         story.grant(slug, 4)
-    story.record(
-        cc.report_membership(
-            story.clusters["aerospace-valley"],
-            P,
+    story.run(
+        ReportMembership(
+            slug="aerospace-valley",
             as_of=date(2019, 12, 31),
-            members=MemberCounts(very_small=1000, sme=1000, intermediate_large=1000, research=1000),
+            members=members(very_small=1000, sme=1000, intermediate_large=1000, research=1000),
         )
     )
     for cluster, day in (("aerospace-valley", date(2020, 12, 31)), ("nov-log", date(2020, 6, 30))):
-        story.record(
-            cc.report_membership(
-                story.clusters[cluster],
-                P,
+        story.run(
+            ReportMembership(
+                slug=cluster,
                 as_of=day,
-                members=MemberCounts(
+                members=members(
                     very_small=1550, sme=1550, intermediate_large=900, research=400, other=600
                 ),
             )

@@ -1,0 +1,1 @@
+"""The ledger's one write path: commands decided and appended in one transaction."""
