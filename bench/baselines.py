@@ -25,7 +25,6 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from bench.synthetic import Batch
 from domain.events import LedgerEvent
 
 ENVELOPE = ("originator_id", "originator_version", "timestamp")
@@ -54,11 +53,11 @@ class Library(Application[UUID]):
 Plans = list[list[tuple[str, dict[str, Any]]]]
 
 
-def library_plans(batches: Iterable[Batch]) -> Plans:
+def library_plans(batches: Iterable[list[LedgerEvent]]) -> Plans:
     """Per aggregate, in order of first appearance: each event's kind and facts."""
     aggregates: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for batch in batches:
-        for e in batch.events:
+        for e in batch:
             aggregates.setdefault(e.originator_id, []).append((type(e).__name__, _facts(e)))
     return list(aggregates.values())
 

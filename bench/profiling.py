@@ -10,10 +10,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from bench.synthetic import Plan, append_deep_cluster, import_synthetic
-from domain.values import MemberCounts
+from domain.commands import Context, Members, ReportMembership
 from infrastructure.composition import open_ledger
-from infrastructure.ledger import Ledger, Origin
+from infrastructure.ledger import Ledger
 
 TOP = 25
 DEEP = "deep-history"
@@ -21,15 +23,16 @@ DEEP = "deep-history"
 
 # Where an import's time goes, by the functions that own each share (cumulative time).
 SHARES = (
-    ("Ledger.append (everything below)", "infrastructure/ledger.py", "append"),
+    ("Writer.execute (everything below)", "infrastructure/writing/writer.py", "execute"),
+    ("  deciding and folding (pure domain)", "domain/decisions.py", "decide"),
+    ("  loading states not cached", "infrastructure/writing/states.py", "load"),
     ("  mapper.to_stored_event (msgspec encode)", "infrastructure/mapper.py", "to_stored_event"),
     ("  events insert", "infrastructure/store/recorders.py", "_insert_rows"),
-    ("  read-set version checks", "infrastructure/store/recorders.py", "_check_read_versions"),
     ("  ProjectionHook.on_append", "infrastructure/projections/hook.py", "on_append"),
     ("  MerkleLogHook.on_append", "infrastructure/tamper/merkle_log.py", "on_append"),
-    ("  AccessHook.on_append", "infrastructure/access/hook.py", "on_append"),
+    ("  idempotency records", "infrastructure/access/idempotency.py", "record_outcomes"),
     ("  commit", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
-    ("domain commands + folds (outside append)", "bench/synthetic.py", "batches"),
+    ("generating the commands (outside the writer)", "bench/synthetic.py", "pending"),
 )
 
 
@@ -95,29 +98,17 @@ def _cold_load(ledger: Ledger) -> None:
 
 
 def _commands(ledger: Ledger, count: int) -> None:
-    from api.http.bodies import Members, MembershipReport
-    from api.http.writes import WriteRequest, perform
-
+    """Keyed commands one at a time, each in its own transaction (as over HTTP)."""
     slugs = [s for s in ledger.cluster_slugs() if s != DEEP]
+    members = Members(very_small=1, sme=1, intermediate_large=1, research=1, other=1)
     for n in range(count):
-        slug = slugs[n % len(slugs)]
-        body = MembershipReport(
+        command = ReportMembership(
+            slug=slugs[n % len(slugs)],
             as_of=date(2026, 1, 1),
-            members=Members(very_small=n, sme=1, intermediate_large=1, research=1, other=1),
+            members=msgspec.structs.replace(members, very_small=n),
             private_funding_share=0.5,
         )
-        write = WriteRequest(
-            ledger=ledger, actor="bench", method="POST",
-            path=f"/clusters/{slug}/membership-reports", key=f"profile-{n}", if_match=None,
-        )
-
-        def command(origin: Origin, slug: str = slug, n: int = n, **options: Any) -> Any:
-            return ledger.report_membership(
-                origin, slug, as_of=date(2026, 1, 1), members=MemberCounts(very_small=n),
-                private_funding_share=0.5, **options,
-            )
-
-        perform(write, body, command, target=f"cluster:{slug}")
+        ledger.execute(command, Context(actor="bench", idempotency_key=f"profile-{n}"))
 
 
 def _optional(ledger: Ledger, log: Any) -> dict[str, str]:

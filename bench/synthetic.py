@@ -1,9 +1,9 @@
-"""A deterministic synthetic ledger with a realistic mix, generated through the domain.
+"""A deterministic synthetic ledger with a realistic mix, written as commands.
 
-Every event comes from a domain command (``domain.cluster_commands``, ``domain.stage``)
-run against in-memory aggregates that each event is then applied to, so every invariant
-is checked exactly as in production; the events are appended in large atomic batches
-with ``Ledger.append`` (the read aggregates' versions are checked as commands do).
+The generator writes the commands a labelling authority would send, valid by
+construction (it keeps the little it needs to know: which clusters hold a label of which
+stage); the ledger decides them as it decides any command, every invariant checked, and
+the import executes them through ``Ledger.execute_batch``, a transaction per batch.
 
 The shape is a Europe-wide ledger: clusters belong to labelling programmes (one per
 country or region) of up to 1,000 clusters, each programme running six four-year
@@ -18,20 +18,33 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 import msgspec
 
-from domain import cluster_commands as cc
-from domain import stage as st
-from domain.cluster import Cluster, apply_cluster_event
+from domain.commands import (
+    AwardEuropeanLabel,
+    CloseStage,
+    Command,
+    Context,
+    CriterionSpec,
+    ExtendLabel,
+    GrantLabel,
+    Members,
+    OpenStage,
+    RegisterCluster,
+    RenameCluster,
+    ReportMembership,
+    ReviewCriteria,
+    StageRequirements,
+    WithdrawLabel,
+)
+from domain.decisions import Decisions
 from domain.events import LedgerEvent
-from domain.stage import Stage, apply_stage_event
-from domain.values import Criterion, MemberCounts, Provenance
-from infrastructure.ledger import Ledger
+from domain.values import Provenance
+from infrastructure.ledger import Ledger, Pending
 
 PROGRAMME_SIZE = 1_000
 STAGES_PER_PROGRAMME = 6
@@ -43,15 +56,17 @@ LATE_JOIN_STAGE = 3
 EVENTS_PER_CLUSTER = 99.0
 ACTOR = "bench-importer"
 CRITERIA = (
-    Criterion(code="members", description="More than 150 members", threshold=150, operator="gt"),
-    Criterion(
+    CriterionSpec(
+        code="members", description="More than 150 members", threshold=150, operator="gt"
+    ),
+    CriterionSpec(
         code="private-funding-share",
         description="Private funding above half of resources",
         threshold=0.5,
         unit="fraction",
         operator="gt",
     ),
-    Criterion(code="european-projects", description="Projects accompanied at European level"),
+    CriterionSpec(code="european-projects", description="Projects accompanied at European level"),
 )
 REGIONS = (
     "Occitanie", "Bretagne", "Bayern", "Lombardia", "Cataluña", "Noord-Brabant",
@@ -80,49 +95,6 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
         return max(1, math.ceil(self.events / EVENTS_PER_CLUSTER))
 
 
-class Batch(msgspec.Struct, kw_only=True):
-    """Events of whole commands, appended atomically; ``read`` as the commands read them."""
-
-    events: list[LedgerEvent]
-    read: list[Cluster | Stage]
-
-
-class BatchBuilder:
-    """Collects whole commands until a batch is full."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.ready: deque[Batch] = deque()
-        self._events: list[LedgerEvent] = []
-        self._read: dict[str, Cluster | Stage] = {}
-
-    def add(self, events: Sequence[LedgerEvent], read: Sequence[Cluster | Stage] = ()) -> None:
-        self._events.extend(events)
-        for aggregate in read:
-            self._read.setdefault(aggregate.id, aggregate)
-        if len(self._events) >= self.size:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._events:
-            self.ready.append(Batch(events=self._events, read=list(self._read.values())))
-        self._events = []
-        self._read = {}
-
-
-class Clock:
-    """Recorded time: monotonic, one millisecond per command."""
-
-    STEP = timedelta(milliseconds=1)
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def tick(self) -> datetime:
-        self.now += self.STEP
-        return self.now
-
-
 class Dice:
     """Seeded draws; ``random()``-based integers, as ``randint`` costs more than a command."""
 
@@ -146,119 +118,112 @@ class Dice:
         return picked
 
 
+class StagePlan(msgspec.Struct, frozen=True):
+    number: int
+    starts_on: date
+    ends_on: date
+
+
 class Synthesizer:
-    """Runs the commands of the synthetic history against in-memory aggregates."""
+    """The commands of the synthetic history, in order, each with its context."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.rng = Dice(plan.seed)
-        self.clock = Clock(datetime(2026, 1, 1, tzinfo=UTC))
-        self.out = BatchBuilder(plan.batch_size)
         self.next_stage = plan.first_stage
-        self.events = 0
         self.clusters = 0
+        self.labelled: dict[str, int] = {}
+        """The stage of each cluster's active label."""
+        self.names: dict[str, str] = {}
 
     # --- the whole ledger ---------------------------------------------------
 
-    def batches(self) -> Iterator[Batch]:
+    def pending(self) -> Iterator[Pending]:
         remaining = self.plan.clusters
         programme = 0
         while remaining > 0:
             size = min(self.plan.programme_size, remaining)
-            for _ in self.programme(programme, size):
-                yield from self.drain()
+            yield from self.programme(programme, size)
             remaining -= size
             programme += 1
-        self.out.flush()
-        yield from self.drain()
 
-    def drain(self) -> Iterator[Batch]:
-        while self.out.ready:
-            batch = self.out.ready.popleft()
-            self.events += len(batch.events)
-            yield batch
-
-    def provenance(self, source: str | None = None) -> Provenance:
-        return Provenance(actor=ACTOR, recorded_at=self.clock.tick(), source=source)
+    def context(self, source: str | None = None) -> Context:
+        return Context(actor=ACTOR, source=source)
 
     # --- one programme ------------------------------------------------------
 
-    def programme(self, number: int, size: int) -> Iterator[None]:
-        """Yields after each cluster's share of a stage, so batches stream out."""
+    def programme(self, number: int, size: int) -> Iterator[Pending]:
         late = {i for i in range(size) if self.rng.random() < LATE_JOINERS}
-        clusters: dict[int, Cluster] = {}
+        joined: list[str] = []
         for index in range(STAGES_PER_PROGRAMME):
-            stage = self.open_stage(number, index)
+            stage = yield from self.open_stage(number, index)
             for i in range(size):
-                if i not in clusters and (i not in late or index + 1 == LATE_JOIN_STAGE):
-                    clusters[i] = self.register(number, i, stage.starts_on)
-                if i in clusters:
-                    clusters[i] = self.cluster_stage(clusters[i], stage)
-                    yield None
+                slug = f"p{number:03d}-cluster-{i:04d}"
+                if slug not in self.names and (i not in late or index + 1 == LATE_JOIN_STAGE):
+                    yield self.register(number, i, slug, stage.starts_on)
+                    joined.append(slug)
+                if slug in self.names:
+                    yield from self.cluster_stage(slug, stage)
             if index + 1 < STAGES_PER_PROGRAMME:
-                self.close_stage(stage, clusters)
-                yield None
+                yield self.close_stage(stage, joined)
 
-    def open_stage(self, programme: int, index: int) -> Stage:
+    def open_stage(self, programme: int, index: int) -> Iterator[Pending]:
         starts_on = date(FIRST_YEAR + STAGE_YEARS * index, 1, 1)
-        number = self.next_stage
+        stage = StagePlan(
+            self.next_stage, starts_on, date(starts_on.year + STAGE_YEARS - 1, 12, 31)
+        )
         self.next_stage += 1
-        event = st.open_stage(
-            None,
-            self.provenance(f"https://programmes.example.eu/{programme}/stages/{index + 1}"),
-            number=number,
+        opening = OpenStage(
+            number=stage.number,
             title=f"Programme {programme}, stage {index + 1}",
-            starts_on=starts_on,
-            ends_on=date(starts_on.year + STAGE_YEARS - 1, 12, 31),
+            starts_on=stage.starts_on,
+            ends_on=stage.ends_on,
             decided_by="Managing authority",
             criteria=CRITERIA,
-            minimum_european_label="bronze" if index >= 3 else None,
+            requirements=StageRequirements(minimum_european_label="bronze" if index >= 3 else None),
         )
-        self.out.add([event])
-        return apply_stage_event(None, event)
+        source = f"https://programmes.example.eu/{programme}/stages/{index + 1}"
+        yield Pending(command=opening, context=self.context(source))
+        return stage
 
-    def close_stage(self, stage: Stage, clusters: dict[int, Cluster]) -> None:
-        p = self.provenance()
-        closure = st.close_stage(stage, p, closed_on=stage.ends_on)
-        expiries: list[LedgerEvent] = []
-        unchanged: list[Cluster | Stage] = []
-        for i, cluster in clusters.items():
-            expiry = cc.expire_label(cluster, stage, p, closed_on=stage.ends_on)
-            if expiry is None:
-                unchanged.append(cluster)
-            else:
-                expiries.append(expiry)
-                clusters[i] = apply_cluster_event(cluster, expiry)
-        self.out.add([closure, *expiries], read=unchanged)
+    def close_stage(self, stage: StagePlan, clusters: list[str]) -> Pending:
+        for slug in clusters:
+            if self.labelled.get(slug) == stage.number:
+                del self.labelled[slug]  # the closure expires it
+        return Pending(
+            command=CloseStage(number=stage.number, closed_on=stage.ends_on),
+            context=self.context(),
+        )
 
-    def register(self, programme: int, index: int, stage_start: date) -> Cluster:
+    def register(self, programme: int, index: int, slug: str, stage_start: date) -> Pending:
         rng = self.rng
         self.clusters += 1
-        event = cc.register_cluster(
-            None,
-            self.provenance(f"https://programmes.example.eu/{programme}/register"),
-            slug=f"p{programme:03d}-cluster-{index:04d}",
-            name=f"Pôle {rng.choice(THEMES)} {programme}-{index}",
+        self.names[slug] = f"Pôle {rng.choice(THEMES)} {programme}-{index}"
+        command = RegisterCluster(
+            slug=slug,
+            name=self.names[slug],
             registered_on=stage_start - timedelta(days=rng.int(30, 200)),
             regions=tuple(rng.sample(REGIONS, rng.int(1, 2))),
             themes=tuple(rng.sample(THEMES, rng.int(1, 3))),
             website=f"https://cluster-{programme}-{index}.example.eu",
             founded_on=date(rng.int(1990, 2004), rng.int(1, 12), 1),
         )
-        self.out.add([event])
-        return apply_cluster_event(None, event)
+        return Pending(
+            command=command,
+            context=self.context(f"https://programmes.example.eu/{programme}/register"),
+        )
 
     # --- one cluster during one stage -----------------------------------------
 
-    def cluster_stage(self, cluster: Cluster, stage: Stage) -> Cluster:
-        rng = self.rng
-        if rng.random() < 0.9:
-            cluster = self.grant(cluster, stage)
+    def cluster_stage(self, slug: str, stage: StagePlan) -> Iterator[Pending]:
+        if self.rng.random() < 0.9:
+            yield self.grant(slug, stage)
         for day, kind in self.agenda(stage):
-            cluster = self.act(cluster, stage, kind, day)
-        return cluster
+            act = self.act(slug, stage, kind, day)
+            if act is not None:
+                yield act
 
-    def agenda(self, stage: Stage) -> list[tuple[date, str]]:
+    def agenda(self, stage: StagePlan) -> list[tuple[date, str]]:
         rng = self.rng
         kinds = ["review"] * rng.int(5, 14) + ["membership"] * rng.int(4, 8)
         if rng.random() < 0.3:
@@ -273,19 +238,16 @@ class Synthesizer:
         # Label decisions come after the grant's first four months.
         return sorted((stage.starts_on + timedelta(days=rng.int(130, span)), k) for k in kinds)
 
-    def act(self, cluster: Cluster, stage: Stage, kind: str, day: date) -> Cluster:
+    def act(self, slug: str, stage: StagePlan, kind: str, day: date) -> Pending | None:
         rng = self.rng
-        p = self.provenance()
-        event: LedgerEvent
-        read: list[Cluster | Stage] = []
+        command: Command
         if kind == "review":
-            event, read = self.review(cluster, stage, p, day), [stage]
+            command = self.review(slug, stage, day)
         elif kind == "membership":
-            event = cc.report_membership(
-                cluster,
-                p,
+            command = ReportMembership(
+                slug=slug,
                 as_of=day,
-                members=MemberCounts(
+                members=Members(
                     very_small=rng.int(10, 200),
                     sme=rng.int(20, 300),
                     intermediate_large=rng.int(2, 40),
@@ -296,63 +258,59 @@ class Synthesizer:
                 european_projects=rng.int(0, 12),
             )
         elif kind == "european":
-            event = cc.award_european_label(
-                cluster,
-                p,
+            command = AwardEuropeanLabel(
+                slug=slug,
                 level=rng.choice(LEVELS),  # type: ignore[arg-type]
                 awarded_on=day,
                 valid_until=day + timedelta(days=730),
                 issuer="ESCA",
             )
         elif kind == "renaming":
-            renamed = f"{cluster.name} (renamed)"
-            event = cc.rename_cluster(cluster, p, name=renamed, effective_on=day)
-        elif cluster.active_label is None:
-            return cluster  # nothing left to extend or withdraw
+            self.names[slug] = f"{self.names[slug]} (renamed)"
+            command = RenameCluster(slug=slug, name=self.names[slug], effective_on=day)
+        elif slug not in self.labelled:
+            return None  # nothing left to extend or withdraw
         elif kind == "extension":
-            event = cc.extend_label(
-                cluster,
-                p,
+            command = ExtendLabel(
+                slug=slug,
                 decided_on=day,
                 valid_until=stage.ends_on + timedelta(days=180),
                 reason="transition to the next stage",
             )
         else:
-            event = cc.withdraw_label(
-                cluster,
-                p,
+            del self.labelled[slug]
+            command = WithdrawLabel(
+                slug=slug,
                 decided_on=day,
                 effective_on=day,
                 decided_by="Managing authority",
                 reason="criteria no longer met",
             )
-        self.out.add([event], read=read)
-        return apply_cluster_event(cluster, event)
+        return Pending(command=command, context=self.context())
 
-    def grant(self, cluster: Cluster, stage: Stage) -> Cluster:
+    def grant(self, slug: str, stage: StagePlan) -> Pending:
         rng = self.rng
         day = stage.starts_on + timedelta(days=rng.int(0, 120))
-        event = cc.grant_label(
-            cluster,
-            stage,
-            self.provenance(f"https://programmes.example.eu/decisions/{stage.number}/{cluster.slug}"),
+        self.labelled[slug] = stage.number
+        command = GrantLabel(
+            slug=slug,
+            stage=stage.number,
             decided_on=day,
             decided_by="Managing authority",
             effective_from=day,
-            decision_ref=f"DEC-{stage.number}-{cluster.slug}",
+            decision_ref=f"DEC-{stage.number}-{slug}",
             tier=rng.choice(TIERS),  # type: ignore[arg-type]
             conditions=("submit a European strategy",) if rng.random() < 0.1 else (),
         )
-        self.out.add([event], read=[stage])
-        return apply_cluster_event(cluster, event)
+        source = f"https://programmes.example.eu/decisions/{stage.number}/{slug}"
+        return Pending(command=command, context=self.context(source))
 
-    def review(self, cluster: Cluster, stage: Stage, p: Provenance, day: date) -> LedgerEvent:
+    def review(self, slug: str, stage: StagePlan, day: date) -> ReviewCriteria:
         rng = self.rng
         members = rng.int(60, 400)
-        return cc.review_criteria(
-            cluster,
-            stage,
-            p,
+        return ReviewCriteria(
+            slug=slug,
+            stage=stage.number,
             reviewed_on=day,
             reviewer=f"Evaluation panel {rng.int(1, 9)}",
             kind=rng.choice(("annual", "mid-term", "final")),
@@ -366,32 +324,59 @@ class Synthesizer:
         )
 
 
-def synthetic_batches(plan: Plan) -> Iterator[Batch]:
-    return Synthesizer(plan).batches()
+def chunks(pending: Iterator[Pending], size: int) -> Iterator[list[Pending]]:
+    batch: list[Pending] = []
+    for item in pending:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
-def deep_cluster_batches(
-    slug: str, stage_number: int, events: int, seed: int = 7
-) -> Iterator[Batch]:
-    """One open stage and one cluster holding exactly ``events`` events."""
+def synthetic_commands(plan: Plan) -> Iterator[list[Pending]]:
+    """The plan's commands in batches of ``plan.batch_size`` commands."""
+    return chunks(Synthesizer(plan).pending(), plan.batch_size)
+
+
+def deep_cluster_commands(slug: str, stage_number: int, events: int, seed: int = 7) -> list[
+    Pending
+]:
+    """One open stage and one cluster that ends with exactly ``events`` events."""
     maker = Synthesizer(Plan(events=events, seed=seed, first_stage=stage_number))
-    stage = maker.open_stage(999, 0)
-    p = maker.provenance()
-    registered = cc.register_cluster(
-        None, p, slug=slug, name="Deep history cluster", registered_on=date(2004, 6, 1)
+    stage = StagePlan(stage_number, date(2005, 1, 1), date(2008, 12, 31))
+    opening = next(maker.open_stage(999, 0))
+    registration = RegisterCluster(
+        slug=slug, name="Deep history cluster", registered_on=date(2004, 6, 1)
     )
-    maker.out.add([registered])
-    cluster = maker.grant(apply_cluster_event(None, registered), stage)
+    pending = [opening, Pending(command=registration, context=maker.context())]
+    maker.names[slug] = registration.name
+    pending.append(maker.grant(slug, stage))
     kinds = ("review", "membership")
-    while cluster.version < events:
-        day = stage.starts_on + timedelta(days=130 + cluster.version % 1000)
-        cluster = maker.act(cluster, stage, kinds[cluster.version % 2], day)
-    maker.out.flush()
-    yield from maker.drain()
+    for version in range(3, events + 1):
+        day = stage.starts_on + timedelta(days=130 + version % 1000)
+        act = maker.act(slug, stage, kinds[version % 2], day)
+        assert act is not None
+        pending.append(act)
+    return pending
+
+
+def decided_in_memory(batches: Iterator[list[Pending]]) -> Iterator[list[LedgerEvent]]:
+    """The events the commands record, decided by the pure domain with no store: the
+    domain's share of an import, and the facts the library's baseline writes."""
+    decisions = Decisions()
+    p = Provenance(actor=ACTOR, recorded_at=datetime(2026, 1, 1, tzinfo=UTC))
+    for batch in batches:
+        events: list[LedgerEvent] = []
+        for item in batch:
+            events.extend(decisions.decide(item.command, p))
+        yield events
 
 
 class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     events: int
+    commands: int
     clusters: int
     stages: int
     batches: int
@@ -403,16 +388,18 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def import_synthetic(ledger: Ledger, plan: Plan) -> ImportReport:
-    """Generates and appends the plan's ledger; the time covers both, as an import would."""
+    """Generates and executes the plan's commands; the time covers both, as an import would."""
     maker = Synthesizer(plan)
-    batches = 0
+    events = commands = batches = 0
     started = time.perf_counter()
-    for batch in maker.batches():
-        ledger.append(batch.events, read=batch.read)
+    for batch in chunks(maker.pending(), plan.batch_size):
+        events += execute_all(ledger, batch)
+        commands += len(batch)
         batches += 1
     seconds = time.perf_counter() - started
     return ImportReport(
-        events=maker.events,
+        events=events,
+        commands=commands,
         clusters=maker.clusters,
         stages=maker.next_stage - plan.first_stage,
         batches=batches,
@@ -420,6 +407,15 @@ def import_synthetic(ledger: Ledger, plan: Plan) -> ImportReport:
     )
 
 
+def execute_all(ledger: Ledger, batch: list[Pending]) -> int:
+    """Executes a batch in one transaction; the events appended (any refusal is a bug)."""
+    appended = 0
+    for result in ledger.execute_batch(batch):
+        if isinstance(result, BaseException):
+            raise result
+        appended += len(result.events)
+    return appended
+
+
 def append_deep_cluster(ledger: Ledger, slug: str, stage_number: int, events: int) -> None:
-    for batch in deep_cluster_batches(slug, stage_number, events):
-        ledger.append(batch.events, read=batch.read)
+    execute_all(ledger, deep_cluster_commands(slug, stage_number, events))

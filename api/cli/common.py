@@ -29,7 +29,7 @@ db_option = click.option(
 )
 
 
-class DateParam(click.ParamType):
+class DateParam(click.ParamType[date]):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:

@@ -19,7 +19,9 @@ from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN, Evidence
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
-Source = Annotated[Line, msgspec.Meta(description="Where the decision is published (URL or reference)")]
+Source = Annotated[
+    Line, msgspec.Meta(description="Where the decision is published (URL or reference)")
+]
 PROVENANCE = (
     ("source", Source | None, None),
     ("evidence", Evidence | None, None),
@@ -34,9 +36,7 @@ class Exposed:
         self.command = command
         self.answer = answer
         self.parameters = tuple(_PARAMETER.findall(path))
-        self.pattern = re.compile(
-            "^" + _PARAMETER.sub(lambda m: f"(?P<{m[1]}>[^/]+)", path) + "$"
-        )
+        self.pattern = re.compile("^" + _PARAMETER.sub(lambda m: f"(?P<{m[1]}>[^/]+)", path) + "$")
         self.body = body_type(command, self.parameters)
         self.fields = tuple(
             f.name for f in msgspec.structs.fields(command) if f.name not in self.parameters
@@ -54,12 +54,12 @@ class Exposed:
 
 def body_type(command: type[Command], path_fields: tuple[str, ...]) -> type[msgspec.Struct]:
     """The command's fields less the path's, plus provenance, as a strict struct."""
-    fields: list[tuple[str, Any, Any]] = []
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for field in msgspec.structs.fields(command):
         if field.name in path_fields:
             continue
         if field.required:
-            fields.append((field.name, field.type))  # type: ignore[arg-type]
+            fields.append((field.name, field.type))
         else:
             fields.append((field.name, field.type, field.default))
     return msgspec.defstruct(

@@ -11,6 +11,7 @@ also describes these routes in its OpenAPI document (see ``openapi.py``).
 from __future__ import annotations
 
 import asyncio
+import re
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -29,7 +30,7 @@ from api.http.decoding import (
 )
 from api.http.preconditions import etag, parse_idempotency_key, parse_if_match
 from api.http.problems import MALFORMED_HEADER, METHOD_NOT_ALLOWED, HttpProblem, answer_error
-from domain.commands import Context
+from domain.commands import Command, Context
 from infrastructure.access.tokens import Caller
 from infrastructure.ledger import Ledger
 from infrastructure.receipts import Receipt
@@ -58,13 +59,15 @@ class CommandGateway:
             response = answer_error(error, scope["method"], scope["path"])
         await response(scope, receive, send)
 
-    async def write(self, scope: Scope, receive: Receive, exposed: Exposed, match: object) -> Response:
+    async def write(
+        self, scope: Scope, receive: Receive, exposed: Exposed, match: re.Match[str]
+    ) -> Response:
         if scope["method"] != "POST":
             detail = f"{scope['path']} accepts POST only"
             raise HttpProblem(METHOD_NOT_ALLOWED, detail, headers={"Allow": "POST"})
         headers = request_headers(scope)
         caller = await self.caller(headers.get("authorization"))
-        values = path_values(exposed, match)  # type: ignore[arg-type]
+        values = path_values(exposed, match)
         if_match = parse_if_match(headers.get("if-match"))
         key = parse_idempotency_key(headers.get("idempotency-key"))
         check_declared_length(headers.get("content-length"))
@@ -91,11 +94,11 @@ class CommandGateway:
             caller = await run_in_threadpool(self.ledger.caller, secret)
         return authorize(identified(caller), WRITE_ROLES, "writing")
 
-    async def execute(self, command: object, context: Context, caller: Caller) -> Receipt:
+    async def execute(self, command: Command, context: Context, caller: Caller) -> Receipt:
         ledger = self.ledger
         if ledger.committer is not None:
-            return await asyncio.wrap_future(ledger.submit(command, context, caller))  # type: ignore[arg-type]
-        return await run_in_threadpool(ledger.execute, command, context, caller)  # type: ignore[arg-type]
+            return await asyncio.wrap_future(ledger.submit(command, context, caller))
+        return await run_in_threadpool(ledger.execute, command, context, caller)
 
 
 def request_headers(scope: Scope) -> Headers:
@@ -128,10 +131,11 @@ def created(receipt: Receipt) -> Response:
     if receipt.replayed:
         headers["Idempotent-Replayed"] = "true"
         receipt = msgspec.structs.replace(receipt, replayed=False)
-    return Response(_encode(receipt), status_code=201, media_type="application/json", headers=headers)
+    return Response(
+        _encode(receipt), status_code=201, media_type="application/json", headers=headers
+    )
 
 
 def location(aggregate_id: str) -> str:
     kind, _, name = aggregate_id.partition(":")
     return f"/{kind}s/{name}"
-

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-import msgspec
-
 from api.http.problems import MALFORMED_HEADER, HttpProblem
+from domain.commands import ExpectedVersion
 
 _ENTITY_TAG = re.compile(r'^(W/)?"([\x21\x23-\x7e]*)"$')
 # Printable ASCII without spaces; quoted as an RFC 8941 string, as the IETF draft spells it.
@@ -16,25 +15,15 @@ KEY_PATTERN = r'^("[\x21\x23-\x7e]{1,255}"|[\x21\x23-\x7e]{1,255})$'
 IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]{1,9}"( *, *(W/)?"[0-9]{1,9}")*)$'
 
 
-class IfMatch(msgspec.Struct, frozen=True, kw_only=True):
-    """The versions a writer expects; ``any`` is ``If-Match: *``."""
-
-    any: bool = False
-    versions: tuple[int, ...] = ()
-
-    def matches(self, current: int) -> bool:
-        return self.any or current in self.versions
-
-
 def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def parse_if_match(value: str | None) -> IfMatch | None:
+def parse_if_match(value: str | None) -> ExpectedVersion | None:
     if value is None:
         return None
     if value.strip() == "*":
-        return IfMatch(any=True)
+        return ExpectedVersion(any=True)
     versions = []
     for part in value.split(","):
         found = _ENTITY_TAG.match(part.strip())
@@ -45,7 +34,7 @@ def parse_if_match(value: str | None) -> IfMatch | None:
         # If-Match compares strongly: weak or foreign tags are valid but never match.
         if weak is None and tag.isdigit() and len(tag) <= 18:
             versions.append(int(tag))
-    return IfMatch(versions=tuple(versions))
+    return ExpectedVersion(versions=tuple(versions))
 
 
 def parse_idempotency_key(value: str | None) -> str | None:

@@ -258,7 +258,9 @@ def answer_error(error: Exception, method: str, path: str) -> Response:
         if isinstance(error, CredentialRevoked):
             headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="label-ledger"'}
         detail = str(error) or error.title
-        errors = None if error.field is None else [FieldError(pointer=f"#/{error.field}", detail=detail)]
+        errors = None
+        if error.field is not None:
+            errors = [FieldError(pointer=f"#/{error.field}", detail=detail)]
         return problem_response(path, kind, detail, headers=headers, errors=errors)
     if isinstance(error, HttpProblem):
         return problem_response(

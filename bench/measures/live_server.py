@@ -11,8 +11,9 @@ from api.cli import serve_commands
 from bench.context import Context
 from bench.http_load import Server, free_port, python_argv
 from bench.measures.memory_peak import label_ledger
-from infrastructure.access.tokens import issue_token
-from infrastructure.ledger import Origin
+from domain.commands import Context as CommandContext
+from domain.commands import IssueToken
+from infrastructure.access.tokens import hash_secret, new_secret
 
 
 def admin_token(ctx: Context) -> str:
@@ -25,8 +26,10 @@ def admin_token(ctx: Context) -> str:
 def _create_token(ctx: Context) -> str:
     """What ``label-ledger token create --role admin`` does, in process (it is slow to start)."""
     name = f"bench-{secrets.token_hex(4)}"
-    issued = issue_token(ctx.require_ledger(), Origin(actor="bench"), name=name, role="admin")
-    return issued.secret
+    secret = new_secret()
+    command = IssueToken(name=name, role="admin", token_hash=hash_secret(secret))
+    ctx.require_ledger().execute(command, CommandContext(actor="bench"))
+    return secret
 
 
 def serve_enables_group_commit() -> bool:

@@ -83,21 +83,23 @@ def create_idempotency_table(tx: Tx) -> None:
 
 
 def find_outcomes(tx: Tx, keys: Iterable[KeyOf]) -> dict[KeyOf, StoredOutcome]:
-    """The outcomes kept under these keys, in one statement per chunk of keys."""
-    wanted = set(keys)
-    names = sorted({key for _, key in wanted})
+    """The outcomes kept under these keys: one indexed statement per actor and chunk."""
+    by_actor: dict[str, list[str]] = {}
+    for actor, key in set(keys):
+        by_actor.setdefault(actor, []).append(key)
     found: dict[KeyOf, StoredOutcome] = {}
-    for start in range(0, len(names), CHUNK):
-        chunk = names[start : start + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        tx.execute(
-            f"SELECT actor, key, fingerprint, status, response FROM {tx.table(TABLE)} "
-            f"WHERE key IN ({marks})",
-            chunk,
-        )
-        for actor, key, print_, status, body in tx.fetchall():
-            if (actor, key) in wanted:
-                found[(actor, key)] = StoredOutcome(
+    for actor, names in sorted(by_actor.items()):
+        names.sort()
+        for start in range(0, len(names), CHUNK):
+            chunk = names[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            tx.execute(
+                f"SELECT key, fingerprint, status, response FROM {tx.table(TABLE)} "
+                f"WHERE actor = ? AND key IN ({marks})",
+                [actor, *chunk],
+            )
+            for key, print_, status, body in tx.fetchall():
+                found[(actor, str(key))] = StoredOutcome(
                     fingerprint=str(print_), status=int(status), body=bytes(body)
                 )
     return found

@@ -72,7 +72,7 @@ class LedgerRecorder:
         positions = list(range(base + 1, base + 1 + len(stored_events)))
         self._insert_rows(tx, positions, stored_events)
         appended = [
-            AppendedEvent(p, s.originator_id, s.originator_version, s.topic, s.state, e)
+            AppendedEvent(p, str(s.originator_id), s.originator_version, s.topic, s.state, e)
             for p, s, e in zip(positions, stored_events, events, strict=True)
         ]
         for hook in self.hooks:

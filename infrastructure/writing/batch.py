@@ -156,7 +156,9 @@ class BatchRun:
                 msg = f"token {item.caller.name!r} was revoked; this command was not recorded"
                 raise CredentialRevoked(msg)
             self._check_expected(command, context)
-            events = self.decisions.decide(command, provenance(context, self.clock()), self._every_cluster)
+            events = self.decisions.decide(
+                command, provenance(context, self.clock()), self._every_cluster
+            )
         except LedgerError as error:
             if key is not None and is_kept(error):
                 self._claimed[key] = (print_, index)
