@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http import bodies
 from api.http.commands import WRITES
@@ -67,9 +68,25 @@ Errors are `application/problem+json` (RFC 9457); see `GET /problems`.
 """
 
 
-def create_app(ledger: Ledger) -> FastAPI:
+class LedgerAPI(FastAPI):
+    """The FastAPI application, with its two hottest requests answered in front of its
+    middleware stack: commands (the gateway) and kept cluster statuses."""
+
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.front is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.front(scope, receive, send)
+
+    async def behind_front(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
+def create_app(ledger: Ledger) -> LedgerAPI:
     """The API over ``ledger``; the caller owns the ledger and closes it."""
-    app = FastAPI(
+    app = LedgerAPI(
         title="label-ledger",
         version=_version(),
         description=DESCRIPTION,
@@ -81,11 +98,11 @@ def create_app(ledger: Ledger) -> FastAPI:
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(KeptStatusShortcut, cache=app.state.status_cache)
     read_paths = frozenset(
         str(getattr(route, "path", "")) for router in ROUTERS for route in router.routes
     )
-    app.add_middleware(CommandGateway, ledger=ledger, read_paths=read_paths)
+    kept = KeptStatusShortcut(app.behind_front, cache=app.state.status_cache)
+    app.front = CommandGateway(kept, ledger=ledger, read_paths=read_paths)
     app.openapi = msgspec_openapi(app, DESCRIBED_BODIES, WRITES)  # type: ignore[method-assign]
     return app
 
