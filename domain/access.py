@@ -14,16 +14,10 @@ from typing import Literal
 
 import msgspec
 
-from domain.envelope import envelope
 from domain.errors import (
-    DuplicateTokenName,
-    InvalidCommand,
     InvalidTokenName,
-    TokenAlreadyRevoked,
-    TokenNotFound,
 )
 from domain.events import LedgerEvent, register_event_type
-from domain.values import Provenance
 
 Role = Literal["admin", "auditor"]
 ROLES: tuple[Role, ...] = ("admin", "auditor")
@@ -91,36 +85,3 @@ def project_token(state: Token | None, events: Iterable[LedgerEvent]) -> Token |
                 state, version=event.originator_version, revoked_on=event.effective_on
             )
     return state
-
-
-def issue_token(
-    existing: Token | None, p: Provenance, *, name: str, role: Role, token_hash: str
-) -> TokenIssued:
-    check_token_name(name)
-    if existing is not None:
-        msg = f"a token named {name!r} already exists; choose another name"
-        raise DuplicateTokenName(msg)
-    if role not in ROLES:
-        msg = f"unknown role {role!r}: expected one of {', '.join(ROLES)}"
-        raise InvalidCommand(msg)
-    if not _SHA256_HEX.match(token_hash):
-        msg = "a token is recorded only as its SHA-256 hex digest"
-        raise InvalidCommand(msg)
-    return TokenIssued(
-        **envelope(token_id(name), 1, p, p.recorded_at.date()),
-        name=name,
-        role=role,
-        token_hash=token_hash,
-    )
-
-
-def revoke_token(existing: Token | None, p: Provenance, *, name: str) -> TokenRevoked:
-    if existing is None:
-        msg = f"no token named {name!r}"
-        raise TokenNotFound(msg)
-    if existing.is_revoked:
-        msg = f"token {name!r} was already revoked on {existing.revoked_on}"
-        raise TokenAlreadyRevoked(msg)
-    return TokenRevoked(
-        **envelope(existing.id, existing.version + 1, p, p.recorded_at.date()), name=name
-    )

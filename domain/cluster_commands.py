@@ -1,11 +1,26 @@
-"""Commands on clusters: each checks the invariants, then returns new events."""
+"""The rules of cluster commands: each checks the invariants, then returns new events."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
+import msgspec
+
 from domain.cluster import Cluster, project_cluster
+from domain.commands import (
+    AwardEuropeanLabel,
+    CorrectClusterEvent,
+    DissolveCluster,
+    ExtendLabel,
+    GrantLabel,
+    MergeCluster,
+    RegisterCluster,
+    RenameCluster,
+    ReportMembership,
+    ReviewCriteria,
+    WithdrawLabel,
+    target_version_of,
+)
 from domain.corrections import check_correction
 from domain.envelope import Envelope, envelope
 from domain.errors import (
@@ -32,18 +47,11 @@ from domain.events import (
     LabelExtended,
     LabelGranted,
     LabelWithdrawn,
-    LedgerEvent,
     MembershipReported,
 )
+from domain.given import Given
 from domain.stage import Stage
-from domain.values import (
-    EuropeanLevel,
-    MemberCounts,
-    Provenance,
-    Tier,
-    check_slug,
-    cluster_id,
-)
+from domain.values import MemberCounts, Provenance, check_slug, cluster_id
 
 
 def _next(cluster: Cluster, p: Provenance, effective_on: date) -> Envelope:
@@ -60,115 +68,97 @@ def check_active(cluster: Cluster) -> None:
         raise ClusterInactive(msg)
 
 
-def register_cluster(  # noqa: PLR0913 - a registration carries this many facts
-    existing: Cluster | None,
-    p: Provenance,
-    *,
-    slug: str,
-    name: str,
-    registered_on: date,
-    regions: tuple[str, ...] = (),
-    themes: tuple[str, ...] = (),
-    website: str | None = None,
-    founded_on: date | None = None,
-) -> ClusterRegistered:
-    check_slug(slug)
-    if existing is not None:
-        msg = f"cluster {slug} is already registered"
+def active_cluster(given: Given, slug: str) -> Cluster:
+    cluster = given.cluster(slug)
+    check_active(cluster)
+    return cluster
+
+
+def register_cluster(c: RegisterCluster, given: Given, p: Provenance) -> list[ClusterRegistered]:
+    check_slug(c.slug)
+    if given.find_cluster(c.slug) is not None:
+        msg = f"cluster {c.slug} is already registered"
         raise DuplicateSlug(msg)
-    if not name.strip():
+    if not c.name.strip():
         msg = "a cluster needs a name"
         raise InvalidCommand(msg)
-    return ClusterRegistered(
-        **envelope(cluster_id(slug), 1, p, registered_on),
-        slug=slug,
-        name=name,
-        regions=regions,
-        themes=themes,
-        website=website,
-        founded_on=founded_on,
-    )
+    registered_on = c.registered_on or c.founded_on or p.recorded_at.date()
+    return [
+        ClusterRegistered(
+            **envelope(cluster_id(c.slug), 1, p, registered_on),
+            slug=c.slug,
+            name=c.name,
+            regions=c.regions,
+            themes=c.themes,
+            website=c.website,
+            founded_on=c.founded_on,
+        )
+    ]
 
 
-def rename_cluster(
-    cluster: Cluster, p: Provenance, *, name: str, effective_on: date
-) -> ClusterRenamed:
-    check_active(cluster)
-    if not name.strip() or name == cluster.name:
-        msg = f"{cluster.slug} is already named {cluster.name!r}" if name else "empty name"
+def rename_cluster(c: RenameCluster, given: Given, p: Provenance) -> list[ClusterRenamed]:
+    cluster = active_cluster(given, c.slug)
+    if not c.name.strip() or c.name == cluster.name:
+        msg = f"{cluster.slug} is already named {cluster.name!r}" if c.name else "empty name"
         raise InvalidCommand(msg)
-    return ClusterRenamed(**_next(cluster, p, effective_on), name=name)
+    return [ClusterRenamed(**_next(cluster, p, c.effective_on), name=c.name)]
 
 
-def merge_clusters(
-    source: Cluster,
-    target: Cluster,
-    p: Provenance,
-    *,
-    effective_on: date,
-    decision_ref: str | None = None,
-) -> tuple[ClusterMerged, ClusterAbsorbed]:
+def merge_cluster(
+    c: MergeCluster, given: Given, p: Provenance
+) -> list[ClusterMerged | ClusterAbsorbed]:
+    source, target = given.cluster(c.slug), given.cluster(c.into)
     if source.id == target.id:
         msg = f"{source.slug} cannot merge into itself"
         raise MergeIntoSelf(msg)
     check_active(source)
     check_active(target)
-    merged = ClusterMerged(
-        **_next(source, p, effective_on), into=target.id, decision_ref=decision_ref
-    )
-    absorbed = ClusterAbsorbed(
-        **_next(target, p, effective_on), absorbed=source.id, decision_ref=decision_ref
-    )
-    return merged, absorbed
+    return [
+        ClusterMerged(
+            **_next(source, p, c.effective_on), into=target.id, decision_ref=c.decision_ref
+        ),
+        ClusterAbsorbed(
+            **_next(target, p, c.effective_on), absorbed=source.id, decision_ref=c.decision_ref
+        ),
+    ]
 
 
-def dissolve_cluster(
-    cluster: Cluster, p: Provenance, *, effective_on: date, reason: str
-) -> ClusterDissolved:
-    check_active(cluster)
-    return ClusterDissolved(**_next(cluster, p, effective_on), reason=reason)
+def dissolve_cluster(c: DissolveCluster, given: Given, p: Provenance) -> list[ClusterDissolved]:
+    cluster = active_cluster(given, c.slug)
+    return [ClusterDissolved(**_next(cluster, p, c.effective_on), reason=c.reason)]
 
 
-def grant_label(  # noqa: PLR0913 - a State decision carries this many facts
-    cluster: Cluster,
-    stage: Stage,
-    p: Provenance,
-    *,
-    decided_on: date,
-    decided_by: str,
-    effective_from: date,
-    valid_until: date | None = None,
-    decision_ref: str | None = None,
-    tier: Tier | None = None,
-    conditions: tuple[str, ...] = (),
-) -> LabelGranted:
-    check_active(cluster)
+def grant_label(c: GrantLabel, given: Given, p: Provenance) -> list[LabelGranted]:
+    cluster = active_cluster(given, c.slug)
+    stage = given.stage(c.stage)
     if not stage.is_open:
         msg = f"stage {stage.number} closed on {stage.closed_on}"
         raise StageNotOpen(msg)
-    if not stage.covers(effective_from):
+    if not stage.covers(c.effective_from):
         msg = (
-            f"effective date {effective_from} is outside stage {stage.number} "
+            f"effective date {c.effective_from} is outside stage {stage.number} "
             f"({stage.starts_on} to {stage.ends_on})"
         )
         raise OutsideStagePeriod(msg)
     if cluster.label_for_stage(stage.number) is not None:
         msg = f"{cluster.slug} already holds a label for stage {stage.number}"
         raise LabelAlreadyGranted(msg)
-    if valid_until is not None and valid_until < effective_from:
-        msg = f"valid_until {valid_until} is before effective_from {effective_from}"
+    if c.valid_until is not None and c.valid_until < c.effective_from:
+        msg = f"valid_until {c.valid_until} is before effective_from {c.effective_from}"
         raise InvalidCommand(msg)
-    return LabelGranted(
-        **_next(cluster, p, effective_from),
-        stage=stage.number,
-        decided_on=decided_on,
-        decided_by=decided_by,
-        effective_from=effective_from,
-        valid_until=valid_until if valid_until is not None else stage.ends_on,
-        decision_ref=decision_ref,
-        tier=tier,
-        conditions=conditions,
-    )
+    return [
+        LabelGranted(
+            **_next(cluster, p, c.effective_from),
+            stage=stage.number,
+            decided_on=c.decided_on,
+            decided_by=c.decided_by,
+            effective_from=c.effective_from,
+            valid_until=c.valid_until if c.valid_until is not None else stage.ends_on,
+            decision_ref=c.decision_ref,
+            tier=c.tier,
+            conditions=c.conditions,
+        )
+    ]
 
 
 def _require_active_label(cluster: Cluster, action: str) -> tuple[int, date]:
@@ -180,51 +170,40 @@ def _require_active_label(cluster: Cluster, action: str) -> tuple[int, date]:
     return label.stage, label.effective_from
 
 
-def extend_label(
-    cluster: Cluster,
-    p: Provenance,
-    *,
-    decided_on: date,
-    valid_until: date,
-    reason: str,
-    conditions: tuple[str, ...] = (),
-) -> LabelExtended:
+def extend_label(c: ExtendLabel, given: Given, p: Provenance) -> list[LabelExtended]:
+    cluster = given.cluster(c.slug)
     stage, effective_from = _require_active_label(cluster, "extend")
-    if valid_until < effective_from:
-        msg = f"valid_until {valid_until} is before the label's start {effective_from}"
+    if c.valid_until < effective_from:
+        msg = f"valid_until {c.valid_until} is before the label's start {effective_from}"
         raise InvalidCommand(msg)
-    return LabelExtended(
-        **_next(cluster, p, decided_on),
-        stage=stage,
-        decided_on=decided_on,
-        valid_until=valid_until,
-        reason=reason,
-        conditions=conditions,
-    )
+    return [
+        LabelExtended(
+            **_next(cluster, p, c.decided_on),
+            stage=stage,
+            decided_on=c.decided_on,
+            valid_until=c.valid_until,
+            reason=c.reason,
+            conditions=c.conditions,
+        )
+    ]
 
 
-def withdraw_label(
-    cluster: Cluster,
-    p: Provenance,
-    *,
-    decided_on: date,
-    effective_on: date,
-    decided_by: str,
-    reason: str,
-    decision_ref: str | None = None,
-) -> LabelWithdrawn:
+def withdraw_label(c: WithdrawLabel, given: Given, p: Provenance) -> list[LabelWithdrawn]:
+    cluster = given.cluster(c.slug)
     stage, effective_from = _require_active_label(cluster, "withdraw")
-    if effective_on < effective_from:
-        msg = f"withdrawal on {effective_on} precedes the label's start {effective_from}"
+    if c.effective_on < effective_from:
+        msg = f"withdrawal on {c.effective_on} precedes the label's start {effective_from}"
         raise InvalidCommand(msg)
-    return LabelWithdrawn(
-        **_next(cluster, p, effective_on),
-        stage=stage,
-        decided_on=decided_on,
-        decided_by=decided_by,
-        reason=reason,
-        decision_ref=decision_ref,
-    )
+    return [
+        LabelWithdrawn(
+            **_next(cluster, p, c.effective_on),
+            stage=stage,
+            decided_on=c.decided_on,
+            decided_by=c.decided_by,
+            reason=c.reason,
+            decision_ref=c.decision_ref,
+        )
+    ]
 
 
 def expire_label(
@@ -237,100 +216,81 @@ def expire_label(
     return LabelExpired(**_next(cluster, p, closed_on), stage=stage.number)
 
 
-def review_criteria(  # noqa: PLR0913
-    cluster: Cluster,
-    stage: Stage,
-    p: Provenance,
-    *,
-    reviewed_on: date,
-    reviewer: str,
-    kind: str,
-    measurements: dict[str, float],
-    outcome: str,
-    classification: str | None = None,
-) -> CriteriaReviewed:
-    check_active(cluster)
-    unknown = sorted(code for code in measurements if stage.criterion(code) is None)
+def review_criteria(c: ReviewCriteria, given: Given, p: Provenance) -> list[CriteriaReviewed]:
+    cluster = active_cluster(given, c.slug)
+    stage = given.stage(c.stage)
+    unknown = sorted(code for code in c.measurements if stage.criterion(code) is None)
     if unknown:
-        defined = ", ".join(c.code for c in stage.criteria) or "none"
+        defined = ", ".join(cr.code for cr in stage.criteria) or "none"
         msg = f"stage {stage.number} defines no criterion {', '.join(unknown)} (defined: {defined})"
         raise UnknownCriterion(msg)
-    return CriteriaReviewed(
-        **_next(cluster, p, reviewed_on),
-        stage=stage.number,
-        reviewed_on=reviewed_on,
-        reviewer=reviewer,
-        kind=kind,
-        measurements=measurements,
-        outcome=outcome,
-        classification=classification,
-    )
+    return [
+        CriteriaReviewed(
+            **_next(cluster, p, c.reviewed_on),
+            stage=stage.number,
+            reviewed_on=c.reviewed_on,
+            reviewer=c.reviewer,
+            kind=c.kind,
+            measurements=dict(c.measurements),
+            outcome=c.outcome,
+            classification=c.classification,
+        )
+    ]
 
 
 def award_european_label(
-    cluster: Cluster,
-    p: Provenance,
-    *,
-    level: EuropeanLevel,
-    awarded_on: date,
-    valid_until: date | None,
-    issuer: str,
-) -> EuropeanLabelAwarded:
-    check_active(cluster)
-    if valid_until is not None and valid_until < awarded_on:
-        msg = f"valid_until {valid_until} is before awarded_on {awarded_on}"
+    c: AwardEuropeanLabel, given: Given, p: Provenance
+) -> list[EuropeanLabelAwarded]:
+    cluster = active_cluster(given, c.slug)
+    if c.valid_until is not None and c.valid_until < c.awarded_on:
+        msg = f"valid_until {c.valid_until} is before awarded_on {c.awarded_on}"
         raise InvalidCommand(msg)
-    return EuropeanLabelAwarded(
-        **_next(cluster, p, awarded_on),
-        level=level,
-        awarded_on=awarded_on,
-        valid_until=valid_until,
-        issuer=issuer,
-    )
+    return [
+        EuropeanLabelAwarded(
+            **_next(cluster, p, c.awarded_on),
+            level=c.level,
+            awarded_on=c.awarded_on,
+            valid_until=c.valid_until,
+            issuer=c.issuer,
+        )
+    ]
 
 
-def report_membership(
-    cluster: Cluster,
-    p: Provenance,
-    *,
-    as_of: date,
-    members: MemberCounts,
-    private_funding_share: float | None = None,
-    european_projects: int | None = None,
-) -> MembershipReported:
-    check_active(cluster)
-    if private_funding_share is not None and not 0 <= private_funding_share <= 1:
+def report_membership(c: ReportMembership, given: Given, p: Provenance) -> list[MembershipReported]:
+    cluster = active_cluster(given, c.slug)
+    if c.private_funding_share is not None and not 0 <= c.private_funding_share <= 1:
         msg = "private_funding_share is a fraction between 0 and 1"
         raise InvalidCommand(msg)
-    return MembershipReported(
-        **_next(cluster, p, as_of),
-        as_of=as_of,
-        members=members,
-        private_funding_share=private_funding_share,
-        european_projects=european_projects,
-    )
+    return [
+        MembershipReported(
+            **_next(cluster, p, c.as_of),
+            as_of=c.as_of,
+            members=MemberCounts(**msgspec.structs.asdict(c.members)),
+            private_funding_share=c.private_funding_share,
+            european_projects=c.european_projects,
+        )
+    ]
 
 
 def correct_cluster_event(
-    cluster: Cluster,
-    history: Sequence[LedgerEvent],
-    p: Provenance,
-    *,
-    target_version: int,
-    reason: str,
-    amended: dict[str, object] | None,
-    effective_on: date,
-) -> EventCorrected:
+    c: CorrectClusterEvent, given: Given, p: Provenance
+) -> list[EventCorrected]:
     """A correction; it is rejected when the corrected history would break a rule.
 
-    ``history`` is every event of the cluster so far: the state does not carry it.
+    It reads the cluster's whole history: the state does not carry it.
     """
-    check_correction(history, target_version, amended)
+    cluster = given.cluster(c.slug)
+    version = target_version_of(c.event_id, cluster.id)
+    if version is None:
+        msg = f"event {c.event_id} is not an event of {cluster.id}"
+        raise InvalidCommand(msg)
+    history = given.history(cluster.id)
+    check_correction(history, version, c.amended)
     correction = EventCorrected(
-        **_next(cluster, p, effective_on),
-        target_version=target_version,
-        reason=reason,
-        amended=amended,
+        **_next(cluster, p, c.effective_on or p.recorded_at.date()),
+        target_version=version,
+        reason=c.reason,
+        amended=c.amended,
     )
     project_cluster(None, [*history, correction])
-    return correction
+    return [correction]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TypedDict
 
-from domain.values import Provenance
+from domain.values import Evidence, Provenance
 
 
 class Envelope(TypedDict):
@@ -16,6 +16,7 @@ class Envelope(TypedDict):
     effective_on: date
     source: str | None
     idempotency_key: str | None
+    evidence: Evidence | None
 
 
 def envelope(aggregate_id: str, next_version: int, p: Provenance, effective_on: date) -> Envelope:
@@ -27,4 +28,5 @@ def envelope(aggregate_id: str, next_version: int, p: Provenance, effective_on: 
         effective_on=effective_on,
         source=p.source,
         idempotency_key=p.idempotency_key,
+        evidence=p.evidence,
     )

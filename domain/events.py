@@ -18,6 +18,7 @@ from domain.values import (
     ComparisonOperator,
     Criterion,
     EuropeanLevel,
+    Evidence,
     MemberCounts,
     ReportedCount,
     Tier,
@@ -43,6 +44,8 @@ class LedgerEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     effective_on: date
     source: str | None = None
     idempotency_key: str | None = None
+    evidence: Evidence | None = None
+    """Added after the first release: events recorded before it decode with None."""
 
 
 # --- stage events ---------------------------------------------------------

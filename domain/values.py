@@ -16,6 +16,9 @@ Tier = Literal["mondial", "vocation-mondiale", "national"]
 EuropeanLevel = Literal["bronze", "silver", "gold"]
 ComparisonOperator = Literal["gt", "gte", "lt", "lte"]
 LabelState = Literal["active", "withdrawn", "expired", "merged", "dissolved"]
+Evidence = Literal["stated", "weak", "inferred"]
+"""How firmly the source supports a fact: it states it, supports it weakly, or the fact is
+inferred from what sources state (for example by counting)."""
 
 EUROPEAN_LEVEL_RANK: dict[str, int] = {"bronze": 1, "silver": 2, "gold": 3}
 
@@ -58,6 +61,7 @@ class Provenance(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     actor: str
     recorded_at: datetime
     source: str | None = None
+    evidence: Evidence | None = None
     idempotency_key: str | None = None
 
 

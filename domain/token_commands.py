@@ -1,0 +1,40 @@
+"""The rules of token commands: issuing and revoking API access tokens."""
+
+from __future__ import annotations
+
+from domain.access import TokenIssued, TokenRevoked, check_token_name, token_id
+from domain.commands import IssueToken, RevokeToken
+from domain.envelope import envelope
+from domain.errors import DuplicateTokenName, TokenAlreadyRevoked, TokenNotFound
+from domain.given import Given
+from domain.values import Provenance
+
+
+def issue_token(c: IssueToken, given: Given, p: Provenance) -> list[TokenIssued]:
+    check_token_name(c.name)
+    if given.find_token(c.name) is not None:
+        msg = f"a token named {c.name!r} already exists; choose another name"
+        raise DuplicateTokenName(msg)
+    return [
+        TokenIssued(
+            **envelope(token_id(c.name), 1, p, p.recorded_at.date()),
+            name=c.name,
+            role=c.role,
+            token_hash=c.token_hash,
+        )
+    ]
+
+
+def revoke_token(c: RevokeToken, given: Given, p: Provenance) -> list[TokenRevoked]:
+    existing = given.find_token(c.name)
+    if existing is None:
+        msg = f"no token named {c.name!r}"
+        raise TokenNotFound(msg)
+    if existing.is_revoked:
+        msg = f"token {c.name!r} was already revoked on {existing.revoked_on}"
+        raise TokenAlreadyRevoked(msg)
+    return [
+        TokenRevoked(
+            **envelope(existing.id, existing.version + 1, p, p.recorded_at.date()), name=c.name
+        )
+    ]
