@@ -84,7 +84,8 @@ class ReportedCountSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     count: Count
     as_of: date
     description: Text
-    source: Line | None = None
+    source: Text | None = None
+    """A citation: several addresses can outgrow a line."""
 
 
 class StageRequirements(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
