@@ -17,10 +17,12 @@ from domain.events import LedgerEvent
 from domain.folds import project
 from domain.given import Given
 from domain.records import cluster_record_from_history, stage_record_from_history
+from domain.reports import summary_report
 from domain.stage_history import StageHistoryView, count_labelled_on, stage_history
 from domain.status import status_on
 from domain.values import Provenance
 from infrastructure.history.rows import SeedRow, history_rows
+from infrastructure.history.vocabulary import EDITORIAL_NOTE, vocabulary
 
 RECORDED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -150,3 +152,21 @@ def test_the_71_poles_evaluated_in_2012_each_hold_a_stage_2_label_and_a_classifi
     assert sorted(reviewed.values()).count("moins performant") == 16
     assert set(reviewed) == history.holding(2, date(2012, 7, 30))
 
+
+def test_the_report_counts_by_current_region_and_theme_code_and_says_that_is_editorial(
+    history: Folded,
+) -> None:
+    words = vocabulary()
+    report = summary_report(
+        [history.stage(n) for n in (1, 2, 3, 4, 5)],
+        history.clusters,
+        date(2023, 3, 28),
+        0,
+        regions_of=lambda r: words.current_regions(r.cluster.regions),
+        themes_of=lambda r: words.theme_codes(r.slug),
+        grouping=EDITORIAL_NOTE,
+    )
+    assert {g.name for g in report.regions} <= set(words.regions.values())
+    assert {g.name for g in report.themes} <= set(words.labels)
+    assert sum(g.labelled for g in report.themes) == 55
+    assert report.grouping == EDITORIAL_NOTE
