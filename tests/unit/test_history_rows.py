@@ -178,7 +178,7 @@ def test_a_source_catalogue_with_a_key_given_twice_is_rejected() -> None:
 
 def test_gaps_decode_and_their_sources_resolve() -> None:
     gaps = bundled_gaps()
-    assert len(gaps) == 42
+    assert len(gaps) == 43
     with pytest.raises(SeedDataError, match=r"gaps\.csv, row 2, field 'sources'"):
         parse_gaps("kind,subject,detail,sources\nweak,a subject,a detail,S999\n")
     with pytest.raises(SeedDataError, match=r"gaps\.csv, row 2, field 'kind'"):
