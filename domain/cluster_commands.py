@@ -161,18 +161,23 @@ def grant_label(c: GrantLabel, given: Given, p: Provenance) -> list[LabelGranted
     ]
 
 
-def _require_active_label(cluster: Cluster, action: str) -> tuple[int, date]:
+def _require_active_label(
+    cluster: Cluster, action: str, stage: int | None
+) -> tuple[int, date]:
     check_active(cluster)
     label = cluster.active_label
     if label is None:
         msg = f"cannot {action}: {cluster.slug} holds no active label"
         raise NoActiveLabel(msg)
+    if stage is not None and label.stage != stage:
+        msg = f"cannot {action}: {cluster.slug}'s active label is of stage {label.stage}, not {stage}"
+        raise NoActiveLabel(msg, field="stage")
     return label.stage, label.effective_from
 
 
 def extend_label(c: ExtendLabel, given: Given, p: Provenance) -> list[LabelExtended]:
     cluster = given.cluster(c.slug)
-    stage, effective_from = _require_active_label(cluster, "extend")
+    stage, effective_from = _require_active_label(cluster, "extend", c.stage)
     if c.valid_until < effective_from:
         msg = f"valid_until {c.valid_until} is before the label's start {effective_from}"
         raise InvalidCommand(msg)
@@ -190,7 +195,7 @@ def extend_label(c: ExtendLabel, given: Given, p: Provenance) -> list[LabelExten
 
 def withdraw_label(c: WithdrawLabel, given: Given, p: Provenance) -> list[LabelWithdrawn]:
     cluster = given.cluster(c.slug)
-    stage, effective_from = _require_active_label(cluster, "withdraw")
+    stage, effective_from = _require_active_label(cluster, "withdraw", c.stage)
     if c.effective_on < effective_from:
         msg = f"withdrawal on {c.effective_on} precedes the label's start {effective_from}"
         raise InvalidCommand(msg)

@@ -232,8 +232,13 @@ class GrantLabel(ClusterCommand, frozen=True, kw_only=True):
 
 
 class ExtendLabel(ClusterCommand, frozen=True, kw_only=True):
-    """Prolongs the active label; the conditions listed are those still attached."""
+    """Prolongs the active label; the conditions listed are those still attached.
 
+    ``stage``, when given, names the stage whose label is meant: the command is refused
+    if the active label is of another stage.
+    """
+
+    stage: StageNumber | None = None
     decided_on: date
     valid_until: date
     reason: Text
@@ -241,8 +246,9 @@ class ExtendLabel(ClusterCommand, frozen=True, kw_only=True):
 
 
 class WithdrawLabel(ClusterCommand, frozen=True, kw_only=True):
-    """Withdraws the active label from a date."""
+    """Withdraws the active label from a date (of the ``stage`` given, if given)."""
 
+    stage: StageNumber | None = None
     decided_on: date
     effective_on: date
     decided_by: Line

@@ -65,6 +65,16 @@ class SummaryReport(msgspec.Struct, frozen=True, kw_only=True):
     regions: tuple[GroupCount, ...]
     themes: tuple[GroupCount, ...]
     membership: MembershipComposition
+    grouping: str | None = None
+    """What the region and theme groups are, when not the names the clusters state."""
+
+
+def stated_regions(record: ClusterRecord) -> tuple[str, ...]:
+    return record.cluster.regions
+
+
+def stated_themes(record: ClusterRecord) -> tuple[str, ...]:
+    return record.cluster.themes
 
 
 def summary_report(
@@ -72,18 +82,25 @@ def summary_report(
     clusters: Sequence[ClusterRecord],
     today: date,
     position: int,
+    *,
+    regions_of: GroupsOf = stated_regions,
+    themes_of: GroupsOf = stated_themes,
+    grouping: str | None = None,
 ) -> SummaryReport:
+    """``regions_of``/``themes_of`` group the clusters (by default, as they state them);
+    ``grouping`` says what another grouping is."""
     statuses = {r.slug: status_on(r.cluster, today).status for r in clusters}
     return SummaryReport(
         as_of=today,
         position=position,
         statuses=dict(sorted(Counter(statuses.values()).items())),
         stages=stage_rates(histories),
-        regions=group_counts(clusters, statuses, lambda r: r.cluster.regions),
-        themes=group_counts(clusters, statuses, lambda r: r.cluster.themes),
+        regions=group_counts(clusters, statuses, regions_of),
+        themes=group_counts(clusters, statuses, themes_of),
         membership=membership_composition(
             [r for r in clusters if statuses[r.slug] in HOLDING]
         ),
+        grouping=grouping,
     )
 
 
@@ -159,6 +176,8 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str, str]]:
         for g in groups:
             rows.append((section, g.name, "labelled", str(g.labelled)))
             rows.append((section, g.name, "active", str(g.active)))
+    if report.grouping:
+        rows.append(("grouping", "region,theme", "note", report.grouping))
     m = report.membership
     rows.append(("membership", "all", "members", str(m.total)))
     rows.append(("membership", "all", "clusters_reporting", str(m.clusters_reporting)))

@@ -38,7 +38,7 @@ from infrastructure.store.recorders import LedgerRecorder
 from infrastructure.store.sql import Tx
 from infrastructure.writing.batch import Pending
 from infrastructure.writing.group_commit import GroupCommitter
-from infrastructure.writing.writer import Result, Writer
+from infrastructure.writing.writer import BatchRefused, Result, Writer
 
 log = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -127,10 +127,11 @@ class Ledger(Application[str]):
             answer.set_result(result)
         return answer
 
-    def execute_batch(self, commands: Sequence[Pending]) -> list[Result]:
+    def execute_batch(self, commands: Sequence[Pending], *, atomic: bool = False) -> list[Result]:
         """Decides the commands in order and appends them in one transaction: each answered
-        with its receipt or its own error (a bulk import's path)."""
-        return self.writer.execute(commands)
+        with its receipt or its own error (a bulk import's path). ``atomic``: all are
+        appended or none, and :class:`BatchRefused` names the first refusal."""
+        return self.writer.execute(commands, atomic=atomic)
 
     def enable_group_commit(self, max_batch: int = 256) -> None:
         """Lets concurrent commands share transactions (for servers with many writers)."""
@@ -272,4 +273,4 @@ class Ledger(Application[str]):
         return [Positioned(n.id, mapper.to_domain_event(n)) for n in notifications]
 
 
-__all__ = ["Ledger", "Pending", "Tx"]
+__all__ = ["BatchRefused", "Ledger", "Pending", "Tx"]

@@ -7,14 +7,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 import psycopg
 import pytest
 
 from infrastructure.composition import open_ledger
-from infrastructure.history.seeding import SeedReport, seed_history
 from infrastructure.ledger import Ledger
+
+if TYPE_CHECKING:
+    from infrastructure.history.seeding import SeedReport
 
 POSTGRES_URL = os.environ.get(
     "LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -73,6 +76,9 @@ def seeded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Seeded]:
     """The sourced history, seeded once per test module on each store."""
+    # Imported here: the suite (and its pure tests) loads even while the seed does not.
+    from infrastructure.history.seeding import seed_history
+
     with fresh_store(request.param, tmp_path_factory.mktemp("seed")) as url:
         ledger = open_ledger(url)
         try:

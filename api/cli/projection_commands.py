@@ -290,6 +290,8 @@ def report_text(r: SummaryReport) -> str:
     for title, groups in (("REGION", r.regions), ("THEME", r.themes)):
         lines += ["", table((title, "LABELLED", "ACTIVE"), [(g.name, g.labelled, g.active)
                                                            for g in groups])]
+    if r.grouping:
+        lines.append(f"  ({r.grouping})")
     m = r.membership
     span = f", reports of {m.earliest_report} to {m.latest_report}" if m.latest_report else ""
     lines += [

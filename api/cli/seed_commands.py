@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from api.cli.common import db_option, ledger_at, reports_errors
 from infrastructure.history.gaps import gap_summary
-from infrastructure.history.seeding import SeedReport, seed_history
+
+if TYPE_CHECKING:
+    from infrastructure.history.seeding import SeedReport
 
 
 @click.command()
@@ -15,6 +19,9 @@ from infrastructure.history.seeding import SeedReport, seed_history
 @reports_errors
 def seed(db: str | None, show_gaps: bool) -> None:
     """Load the sourced history of the pôles (idempotent: a second run adds nothing)."""
+    # Imported here: every other command loads even while the seed's write path does not.
+    from infrastructure.history.seeding import seed_history
+
     with ledger_at(db) as ledger:
         report = seed_history(ledger)
     click.echo(

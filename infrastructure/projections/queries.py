@@ -27,6 +27,7 @@ from domain.stage_history import StageEntry, StageHistoryView, StageSummaryView
 from domain.status import ClusterStatus
 from domain.status_view import ClusterStatusView, cluster_status_view
 from domain.values import cluster_id, stage_id
+from infrastructure.history.vocabulary import EDITORIAL_NOTE, vocabulary
 from infrastructure.ledger import Ledger
 from infrastructure.projections.read_models import (
     CLUSTER_DECODER,
@@ -133,7 +134,16 @@ def summary_report(ledger: Ledger, today: date | None = None) -> SummaryReport:
     with current_snapshot(ledger) as (tx, position):
         stages, clusters = stage_records(tx), cluster_records(tx)
     histories = [history_rules.stage_history(s, clusters) for s in stages]
-    return build_summary(histories, clusters, today or date.today(), position)
+    words = vocabulary()
+    return build_summary(
+        histories,
+        clusters,
+        today or date.today(),
+        position,
+        regions_of=lambda r: words.current_regions(r.cluster.regions),
+        themes_of=lambda r: words.theme_codes(r.slug),
+        grouping=EDITORIAL_NOTE,
+    )
 
 
 def summary_csv(ledger: Ledger, today: date | None = None) -> str:

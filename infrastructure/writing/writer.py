@@ -15,6 +15,15 @@ from infrastructure.writing.states import WriterStates
 Result = Receipt | BaseException
 
 
+class BatchRefused(Exception):
+    """A command of an all-or-nothing batch was refused: nothing of the batch was appended."""
+
+    def __init__(self, index: int, error: BaseException) -> None:
+        super().__init__(f"command {index + 1} of the batch was refused: {error}")
+        self.index = index
+        self.error = error
+
+
 class Writer:
     """Decides and appends commands; a process has one per ledger.
 
@@ -34,13 +43,17 @@ class Writer:
         """Recorded time of each command (tests fix it to get the same leaves everywhere)."""
         self._lock = threading.Lock()
 
-    def execute(self, items: Sequence[Pending]) -> list[Result]:
+    def execute(self, items: Sequence[Pending], *, atomic: bool = False) -> list[Result]:
+        """Each command's receipt or error. ``atomic``: all commands are appended, or, if
+        the ledger refuses any, none is and :class:`BatchRefused` names the first refusal."""
         with self._lock:
             try:
-                return self._run(items)
+                return self._run(items, atomic=atomic)
+            except BatchRefused:
+                raise
             except Exception as error:
-                if len(items) == 1:
-                    return [error]
+                if len(items) == 1 or atomic:
+                    return [error] * len(items)
             return [self._run_alone(item) for item in items]
 
     def _run_alone(self, item: Pending) -> Result:
@@ -49,12 +62,17 @@ class Writer:
         except Exception as error:
             return error
 
-    def _run(self, items: Sequence[Pending]) -> list[Result]:
+    def _run(self, items: Sequence[Pending], *, atomic: bool = False) -> list[Result]:
         try:
             with self.store.write_transaction() as tx:
                 self.store.lock_for_append(tx)
                 run = BatchRun(tx, self.states, self.registry, self.mapper, self.clock)
                 outcomes: list[Result] = list(run.run(items, self.store))
+                refused = next(
+                    (i for i, o in enumerate(outcomes) if isinstance(o, Exception)), None
+                )
+                if atomic and refused is not None:
+                    raise BatchRefused(refused, outcomes[refused])  # rolls the batch back
         except BaseException:
             # States loaded or decided in the failed transaction may not match the log.
             self.states.clear()
@@ -62,4 +80,3 @@ class Writer:
         self.states.put_all(run.working, run.position)
         self.registry.absorb(run.token_events(), run.position)
         return outcomes
-

@@ -21,7 +21,8 @@ import pytest
 from domain.commands import Context
 from domain.errors import IdempotencyKeyReused
 from infrastructure.composition import open_ledger
-from infrastructure.history.seeding import seed_history
+from infrastructure.history.rows import history_rows
+from infrastructure.history.seeding import SeedRefused, recorded_keys, seed_history
 from infrastructure.ledger import Ledger
 from infrastructure.tamper import verify_ledger
 from infrastructure.tamper.checkpoints import list_checkpoints
@@ -111,9 +112,19 @@ def test_its_clusters_and_stages_replay_with_their_corrections(release_ledger: L
     assert release_ledger.get_stage(5).number == 5
 
 
-def test_seeding_it_again_appends_nothing(release_ledger: Ledger) -> None:
-    report = seed_history(release_ledger)
-    assert (report.appended, release_ledger.last_position()) == (0, 410)
+def test_seeding_it_with_todays_facts_is_refused_whole(release_ledger: Ledger) -> None:
+    """Facts found since (stage-2 grants, say) fall in stages it closed: the seed names the
+    first it cannot take and appends nothing, rather than half a history."""
+    with pytest.raises(SeedRefused, match="stage 2 closed"):
+        seed_history(release_ledger)
+    assert release_ledger.last_position() == 410
+
+
+def test_seeding_it_with_its_own_facts_appends_nothing(release_ledger: Ledger) -> None:
+    recorded = [row for row in history_rows() if row.key in recorded_keys(release_ledger)]
+    assert len(recorded) == 297
+    report = seed_history(release_ledger, recorded)
+    assert (report.appended, report.skipped, release_ledger.last_position()) == (0, 297, 410)
 
 
 def test_its_tokens_still_authorise(release_ledger: Ledger) -> None:

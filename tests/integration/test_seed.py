@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from api.cli.main import cli
 from domain.events import LabelGranted, LedgerEvent, StageOpened
-from infrastructure.history.facts import FACTS
-from infrastructure.history.seeding import SEED_ACTOR, seed_history
+from infrastructure.history.rows import SEED_ACTOR, history_rows
+from infrastructure.history.seeding import seed_history
 from infrastructure.ledger import Ledger
 from tests.conftest import Seeded
 
@@ -24,7 +24,7 @@ ONE_YEAR_STAGE_4 = {
     "fibres-energivie",
 }
 
-# The stage-5 labels of 27 March 2023 that a source names (Avenia weakly, by a 2024 article).
+# The 55 stage-5 labels of 27 March 2023 (S2E2 weakly sourced, by a secondary article).
 PHASE_V_2023 = {
     "aerospace-valley", "agri-sud-ouest-innovation", "derbi", "eurobiomed", "optitec",
     "pole-mer-mediterranee", "scs", "capenergies", "safe-cluster", "innov-alliance", "axelera",
@@ -34,10 +34,8 @@ PHASE_V_2023 = {
     "images-et-reseaux", "id4mobility", "pole-mer-bretagne-atlantique", "valorial", "pmt",
     "vehicule-du-futur", "vitagora", "materalia", "fibres-energivie", "avenia", "enter",
     "systematic", "medicen", "astech", "cosmetic-valley", "tes", "qualitropic",
-}
-
-INFERRED_PHASE_V = {
     "biovalley-france", "alpha-rlh", "finance-innovation", "nextmove", "s2e2", "hippolia",
+    "pole-europeen-de-la-ceramique",
 }
 
 
@@ -60,7 +58,7 @@ def test_the_first_seeding_records_every_fact(seeded: Seeded) -> None:
     report = seeded.report
     assert report.skipped == 0
     assert report.appended == report.position == seeded.ledger.last_position()
-    assert report.facts == len(FACTS)
+    assert report.facts == len(history_rows())
 
 
 def test_stage_4_opened_with_56_poles_reported(seeded: Seeded) -> None:
@@ -96,8 +94,11 @@ def test_stage_5_grants_of_27_march_2023_are_the_sourced_list(seeded: Seeded) ->
     assert of_the_day == PHASE_V_2023
 
 
-def test_inferred_phase_v_members_get_no_stage_5_label(seeded: Seeded) -> None:
-    assert not INFERRED_PHASE_V & set(granted(seeded.ledger, 5))
+def test_each_grant_carries_the_evidence_grade_of_its_row(seeded: Seeded) -> None:
+    phase_v = granted(seeded.ledger, 5)
+    assert phase_v["s2e2"].evidence == "weak"
+    assert phase_v["enter"].evidence == "stated"
+    assert granted(seeded.ledger, 4)["finance-innovation"].evidence == "inferred"
 
 
 def test_two_water_poles_were_labelled_on_8_january_2024_with_57_reported(
@@ -127,18 +128,20 @@ def test_every_seeded_event_has_a_source(seeded: Seeded) -> None:
     events = all_events(seeded.ledger)
     assert len(events) == seeded.ledger.last_position()
     assert all(e.actor == SEED_ACTOR and e.source and e.idempotency_key for e in events)
+    assert all(e.evidence in ("stated", "weak", "inferred") for e in events)
 
 
 def test_the_ledger_counts_stand_beside_the_reported_ones(seeded: Seeded) -> None:
     """The seed reports, for each published count, how many labels the ledger holds that day."""
     lines = {(t.stage, t.as_of): (t.in_ledger, t.reported) for t in seeded.report.tallies}
-    assert lines[(5, date(2023, 3, 27))] == (len(PHASE_V_2023), 55)
-    assert lines[(4, date(2019, 2, 5))][1] == 56
+    assert lines[(5, date(2023, 3, 27))] == (55, 55)
+    assert lines[(5, date(2024, 1, 8))] == (57, 57)
+    assert lines[(4, date(2019, 2, 5))] == (56, 56)
 
 
 def test_seeding_again_appends_nothing(seeded: Seeded) -> None:
     again = seed_history(seeded.ledger)
-    assert (again.appended, again.skipped) == (0, len(FACTS))
+    assert (again.appended, again.skipped) == (0, len(history_rows()))
     assert again.position == seeded.report.position
 
 
@@ -162,5 +165,5 @@ def test_seed_command_prints_the_counts_and_the_gaps(seeded: Seeded) -> None:
     result = CliRunner().invoke(cli, ["seed", "--db", seeded.url])
     assert result.exit_code == 0, result.output
     assert "seeded 0 new events" in result.output
-    assert "stage 5: 48 labels in the ledger on 27 Mar 2023, 55 reported" in result.output
+    assert "stage 5: 55 labels in the ledger on 27 Mar 2023, 55 reported" in result.output
     assert "gaps in the sources" in result.output

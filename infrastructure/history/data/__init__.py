@@ -1,0 +1,1 @@
+"""The sourced history as data files, read by ``infrastructure.history.rows``."""
