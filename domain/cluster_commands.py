@@ -170,7 +170,8 @@ def _require_active_label(
         msg = f"cannot {action}: {cluster.slug} holds no active label"
         raise NoActiveLabel(msg)
     if stage is not None and label.stage != stage:
-        msg = f"cannot {action}: {cluster.slug}'s active label is of stage {label.stage}, not {stage}"
+        held = f"{cluster.slug}'s active label is of stage {label.stage}"
+        msg = f"cannot {action}: {held}, not {stage}"
         raise NoActiveLabel(msg, field="stage")
     return label.stage, label.effective_from
 
