@@ -15,6 +15,12 @@ from infrastructure.writing.states import WriterStates
 Result = Receipt | BaseException
 
 
+def refuse_whole_if_any_refused(outcomes: Sequence[Result]) -> None:
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, BaseException):
+            raise BatchRefused(index, outcome)
+
+
 class BatchRefused(Exception):
     """A command of an all-or-nothing batch was refused: nothing of the batch was appended."""
 
@@ -68,11 +74,8 @@ class Writer:
                 self.store.lock_for_append(tx)
                 run = BatchRun(tx, self.states, self.registry, self.mapper, self.clock)
                 outcomes: list[Result] = list(run.run(items, self.store))
-                refused = next(
-                    (i for i, o in enumerate(outcomes) if isinstance(o, Exception)), None
-                )
-                if atomic and refused is not None:
-                    raise BatchRefused(refused, outcomes[refused])  # rolls the batch back
+                if atomic:
+                    refuse_whole_if_any_refused(outcomes)  # raising rolls the batch back
         except BaseException:
             # States loaded or decided in the failed transaction may not match the log.
             self.states.clear()
