@@ -20,6 +20,7 @@ from api.http.routes import (
     stages,
 )
 from api.http.status_cache import KeptStatusShortcut, status_cache_for
+from api.web import install_web
 from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
@@ -84,7 +85,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         title="label-ledger",
         version=_version(),
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc are served by api.web, with their assets
         redoc_url=None,
     )
     app.state.ledger = ledger
@@ -93,6 +94,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_web(app)
     app.openapi = msgspec_openapi(app, DESCRIBED_BODIES)  # type: ignore[method-assign]
     return app
 
