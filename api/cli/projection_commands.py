@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from pathlib import Path
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, cast, get_args
 
 import click
