@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,18 @@ def human_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return f"{value:%d %b %Y %H:%M} UTC" if value.utcoffset() is not None else f"{value:%c}"
+        moment = value.astimezone(UTC) if value.utcoffset() is not None else value
+        return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
     return f"{value.day} {value:%b %Y}"
+
+
+def timestamp_text(value: str) -> str:
+    """An ISO 8601 timestamp as people read it (to the minute, in UTC)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return human_date(moment.astimezone(UTC))
 
 
 def cell_text(value: Cell, kind: ColumnKind) -> str:
@@ -72,7 +82,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        human_date=human_date, cell=cell_text, raw=raw_value, short_hash=short_hash
+        human_date=human_date, cell=cell_text, raw=raw_value, short_hash=short_hash,
+        timestamp=timestamp_text,
     )
     return env
 
