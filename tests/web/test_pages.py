@@ -44,12 +44,6 @@ def number(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def log_in(page: Page, token: str) -> None:
-    page.goto("/ui/login")
-    page.get_by_label("Token").fill(token)
-    page.get_by_role("button", name="Log in").click()
-
-
 # --- every page -------------------------------------------------------------------
 
 
@@ -273,7 +267,8 @@ def test_a_new_user_finds_polymeris_and_the_stage_5_counts_by_clicking(
 def test_an_auditor_logs_in_once_and_reads_histories_with_their_actors(
     context: BrowserContext, site: Site
 ) -> None:
-    page = context.new_page()
+    watched = Watched(context)
+    page = watched.page
     page.goto("/ui/audit")
     assert "/ui/login?next=%2Fui%2Faudit" in page.url
     page.get_by_label("Token").fill(site.auditor_token)
@@ -313,6 +308,8 @@ def test_an_auditor_logs_in_once_and_reads_histories_with_their_actors(
     assert [c for c in context.cookies() if c["name"] == "ledger_session"] == []
     page.goto("/ui/audit")
     assert "/ui/login" in page.url
+    assert watched.foreign_requests() == []
+    assert watched.errors == []
 
 
 def test_a_wrong_token_is_refused_with_a_visible_message(context: BrowserContext) -> None:

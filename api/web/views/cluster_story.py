@@ -31,7 +31,8 @@ from domain.records import cluster_milestone, slug_of
 from domain.replay import Positioned, replay_cluster
 from domain.stage_history import StageSummaryView
 
-URL = re.compile(r"https?://[^\s;<>\"]+")
+URL = re.compile(r"https?://[^\s<>\"]+")
+SOURCE_SEPARATOR = re.compile(r"\s*;\s+")
 EXISTENCE_LANE = "Pôle"
 
 
@@ -134,13 +135,12 @@ def decision_of(event: LedgerEvent) -> str | None:
 
 
 def source_links(source: str | None) -> tuple[Link, ...]:
-    """Each web address in a source as a link; any other source as text."""
+    """Each part of a source (parts are separated by "; "): a link when it is a web address,
+    else text (a slide, a report)."""
     if not source:
         return ()
-    urls = URL.findall(source)
-    if not urls:
-        return (Link(source, None),)
-    return tuple(Link(url, url) for url in urls)
+    parts = [p.strip() for p in SOURCE_SEPARATOR.split(source) if p.strip()]
+    return tuple(Link(p, p if URL.fullmatch(p) else None) for p in parts)
 
 
 def correction_note(ref: str, correction: LedgerEvent | None) -> CorrectionNote:
