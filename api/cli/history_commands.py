@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+import textwrap
 from datetime import UTC, date, datetime
 
 import click
@@ -56,8 +60,12 @@ def history(slug: str, as_of: date | None, known_at_value: str | None, db: str |
         return
     click.echo(f"{view.name} ({slug}) as of {day}" + _known_suffix(known_at_value))
     corrections = {e.event_id: e.event for e in view.history if e.corrects}
+    terminal, colour = sys.stdout.isatty(), not os.environ.get("NO_COLOR")
     for entry in view.history:
-        click.echo(entry_line(entry, corrections, day))
+        if terminal:
+            click.echo(terminal_lines(entry, corrections, day), color=colour)
+        else:
+            click.echo(entry_line(entry, corrections, day))
     click.echo(f"status on {day}: {view.status}{_terms(view)}")
     if known_at_value is not None:
         click.echo(_known_now(view))
@@ -76,6 +84,27 @@ def entry_line(entry: HistoryEntry, corrections: dict[str, LedgerEvent], day: da
         f"  #{entry.position:<6} v{event.originator_version:<3} {event.effective_on}  "
         f"{describe(event)}{marks}{source}"
     )
+
+
+def terminal_lines(entry: HistoryEntry, corrections: dict[str, LedgerEvent], day: date) -> str:
+    """An entry for a person at a terminal: wrapped to its width, its source on a line of
+    its own, styled (colour only where NO_COLOR is unset; click drops it off a TTY)."""
+    event = entry.event
+    head = f"  #{entry.position:<6} v{event.originator_version:<3} {event.effective_on}  "
+    text = entry_line(entry, corrections, day)[len(head):]
+    source = f"  <{event.source}>" if event.source else ""
+    text = text.removesuffix(source) if source else text
+    indent = " " * len(head)
+    width = max(60, shutil.get_terminal_size().columns - 1)
+    body = textwrap.wrap(text, width - len(head), break_on_hyphens=False) or [""]
+    faded = not entry.counted and not entry.corrected_by
+    lines = [
+        click.style(head, dim=True) + click.style(body[0], dim=faded, bold=not faded),
+        *(indent + click.style(line, dim=faded) for line in body[1:]),
+    ]
+    if event.source:
+        lines.append(indent + click.style(event.source, fg="blue"))
+    return "\n".join(lines)
 
 
 def _retracts(correction: LedgerEvent | None) -> bool:

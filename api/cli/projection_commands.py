@@ -6,6 +6,7 @@ import sys
 import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, cast, get_args
 
 import click
@@ -254,23 +255,49 @@ def requirement_text(r: Requirements) -> str:
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-    show_default=True,
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
+    show_default=True, help="html: the reports page with its charts, as one self-contained file.",
 )
 @click.option("--on", "today", type=DATE, default=None, help="Report on this day (default today).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True), default=None,
+    help="Write to this file instead of standard output.",
+)
 @db_option
 @reports_errors
-def report(fmt: str, today: date | None, db: str | None) -> None:
+def report(fmt: str, today: date | None, out: str | None, db: str | None) -> None:
     """Counts by stage, region and theme, membership, and stage rates."""
     with ledger_at(db) as ledger:
         if fmt == "csv":
-            click.echo(q.summary_csv(ledger, today), nl=False)
+            _emit(q.summary_csv(ledger, today), out)
             return
         summary = q.summary_report(ledger, today)
-    if fmt == "json":
-        click.echo(json_text(summary))
+        series = q.labelled_timeline(ledger) if fmt == "html" else ()
+    if fmt == "html":
+        from api.web.report_file import standalone_report  # the templates load only here
+
+        _emit(standalone_report(summary, series), out)
         return
-    click.echo(report_text(summary))
+    if fmt == "json":
+        _emit(json_text(summary) + "\n", out)
+        return
+    _emit(report_text(summary) + "\n", out)
+
+
+def _emit(text: str, out: str | None) -> None:
+    """Writes the whole text to ``out`` (replaced at once, never half-written) or stdout."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(out)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        fail(f"cannot write {target}: {error.strerror or error}")
+    click.echo(f"wrote {target} ({len(text.encode()):,} bytes)", err=True)
 
 
 def report_text(r: SummaryReport) -> str:

@@ -23,6 +23,7 @@ from api.http.routes import (
     stages,
 )
 from api.http.status_cache import KeptStatusShortcut, status_cache_for
+from api.web import install_web
 from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
@@ -90,7 +91,7 @@ def create_app(ledger: Ledger) -> LedgerAPI:
         title="label-ledger",
         version=_version(),
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc are served by api.web, with their assets
         redoc_url=None,
     )
     app.state.ledger = ledger
@@ -98,6 +99,7 @@ def create_app(ledger: Ledger) -> LedgerAPI:
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_web(app)
     read_paths = frozenset(
         str(getattr(route, "path", "")) for router in ROUTERS for route in router.routes
     )

@@ -20,6 +20,8 @@ from domain.bitemporal import BitemporalStatusView, HistoryEntry, bitemporal_sta
 from domain.cluster import Review
 from domain.compliance import ComplianceView, Finding
 from domain.errors import ClusterNotFound, ProjectionBehind
+from domain.label_timeline import StageSeries
+from domain.label_timeline import labelled_timeline as build_timeline
 from domain.records import ClusterRecord, StageRecord
 from domain.reports import SummaryReport, summary_rows
 from domain.reports import summary_report as build_summary
@@ -53,11 +55,13 @@ __all__ = [
     "HistoryEntry",
     "StageEntry",
     "StageHistoryView",
+    "StageSeries",
     "StageSummaryView",
     "SummaryReport",
     "cluster_status_as_of",
     "compliance",
     "get_cluster_status",
+    "labelled_timeline",
     "list_cluster_status",
     "list_stages",
     "stage_history",
@@ -144,6 +148,13 @@ def summary_report(ledger: Ledger, today: date | None = None) -> SummaryReport:
         themes_of=lambda r: words.theme_codes(r.slug),
         grouping=EDITORIAL_NOTE,
     )
+
+
+def labelled_timeline(ledger: Ledger) -> tuple[StageSeries, ...]:
+    """Clusters holding each stage's label, at every day the number changed."""
+    with current_snapshot(ledger) as (tx, _):
+        stages, clusters = stage_records(tx), cluster_records(tx)
+    return build_timeline(stages, clusters)
 
 
 def summary_csv(ledger: Ledger, today: date | None = None) -> str:

@@ -1,0 +1,1 @@
+"""The routers of the pages and of the offline API docs."""
