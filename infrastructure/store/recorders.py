@@ -56,6 +56,8 @@ class LedgerRecorder:
     hooks: list[AppendHook]
     events_table_name: str
     group_committer: GroupCommitter | None = None
+    # False for a store opened as it is (read-only, or by a role without DDL rights).
+    creates_tables = True
 
     def enable_group_commit(self, max_batch: int = 128) -> None:
         """Lets concurrent appends share transactions (for servers with many writers)."""
@@ -108,8 +110,9 @@ class LedgerRecorder:
         """Serialises writers before the last position is read (SQLite: BEGIN IMMEDIATE)."""
 
     def add_hook(self, hook: AppendHook) -> None:
-        with self.write_transaction() as tx:
-            hook.create_tables(tx)
+        if self.creates_tables:
+            with self.write_transaction() as tx:
+                hook.create_tables(tx)
         self.hooks.append(hook)
 
     def write_transaction(self) -> Any:  # pragma: no cover - overridden
