@@ -88,6 +88,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         redoc_url=None,
     )
     app.state.ledger = ledger
+    app.state.store_where = ledger.settings.where
     app.state.status_cache = status_cache_for(ledger)
     app.add_middleware(KeptStatusShortcut, cache=app.state.status_cache)
     install_problem_handlers(app)

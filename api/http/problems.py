@@ -32,6 +32,7 @@ from domain.errors import (
     ProjectionError,
     VersionMismatch,
 )
+from infrastructure.store.errors import StoreError, store_error_from
 from infrastructure.tamper.errors import (
     InvalidCheckpoint,
     InvalidProofRequest,
@@ -152,7 +153,8 @@ STORE_UNAVAILABLE = _http(
     "store-unavailable",
     503,
     "Store unavailable",
-    "The ledger's database cannot be reached or is busy; retry later.",
+    "The ledger's database cannot be reached, is busy or damaged (retry later), "
+    "or is read-only on this server (writes are refused).",
 )
 INTERNAL_ERROR = _http(
     "internal-error", 500, "Internal error", "An unexpected error; it was logged."
@@ -193,11 +195,17 @@ STATUS_OF_ERROR: tuple[tuple[type[LedgerError], int], ...] = (
     (LedgerError, 409),
 )
 STORE_ERRORS = (
+    StoreError,
     PersistenceError,
-    psycopg.OperationalError,
+    psycopg.Error,
     psycopg_pool.PoolTimeout,
-    sqlite3.OperationalError,
+    sqlite3.Error,
 )
+STORE_PROBLEM_DETAILS = {
+    "read-only": "this server's ledger is read-only: writes are refused",
+    "damaged": "the ledger's database is damaged; its operator must repair it",
+    "busy": "the ledger's database is busy; retry later",
+}
 
 
 def status_of(error_type: type[LedgerError]) -> int:
@@ -302,11 +310,18 @@ def _parameter_name(loc: tuple[object, ...] | list[object]) -> str:
 
 
 async def _on_store_error(request: Request, error: Exception) -> Response:
-    log.warning("store error on %s %s: %s", request.method, request.url.path, type(error).__name__)
-    return problem_response(
-        request, STORE_UNAVAILABLE, "the ledger's database is unavailable; retry later",
-        headers={"Retry-After": "5"},
+    where = getattr(request.app.state, "store_where", "the store")
+    problem = store_error_from(error, where)
+    log.warning(
+        "store error on %s %s: %s",
+        request.method,
+        request.url.path,
+        problem or f"{type(error).__name__}: {str(error).strip()[:200]}",
     )
+    kind = problem.problem if problem is not None else "unavailable"
+    detail = STORE_PROBLEM_DETAILS.get(kind, "the ledger's database is unavailable; retry later")
+    headers = {} if kind == "read-only" else {"Retry-After": "5"}
+    return problem_response(request, STORE_UNAVAILABLE, detail, headers=headers)
 
 
 async def _on_client_gone(request: Request, error: Exception) -> Response:
