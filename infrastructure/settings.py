@@ -64,7 +64,9 @@ class StoreSettings(msgspec.Struct, frozen=True):
         if self.path is not None:
             return str(self.path)
         schema = self.env.get("POSTGRES_SCHEMA")
-        return f"{self.display} (schema {schema})" if schema else self.display
+        if not schema or "schema=" in self.url:
+            return self.display
+        return f"{self.display} (schema {schema})"
 
     @property
     def read_only(self) -> bool:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from api.cli.common import db_option, ledger_at, reports_errors
+from api.cli.common import Progress, db_option, ledger_at, reports_errors
 from infrastructure.admin.backup import backup_sqlite
 from infrastructure.archive import export_ledger, import_archive
 from infrastructure.archive.loader import read_header
@@ -24,9 +23,7 @@ def export(out: str, db: str | None) -> None:
     """Write every stored event and signed checkpoint to FILE (gzip JSON lines)."""
     with ledger_at(db) as ledger:
         total = ledger.last_position()
-        with click.progressbar(
-            length=total, label="exporting", file=sys.stderr, show_eta=True, show_pos=True
-        ) as bar:
+        with Progress(total, "exporting") as bar:
             report = export_ledger(ledger, Path(out), bar.update)
     click.echo(
         f"exported {report.events} events and {report.checkpoints} checkpoint(s) to "
@@ -57,13 +54,7 @@ def import_(path: str, public_key_value: str | None, db: str | None) -> None:
             key = load_verifier_key(public_key_value)
         elif (signer := ledger_signing_key(ledger)) is not None:
             key = signer.verifier
-        with click.progressbar(
-            length=header.events,
-            label="importing",
-            file=sys.stderr,
-            show_eta=True,
-            show_pos=True,
-        ) as bar:
+        with Progress(header.events, "importing") as bar:
             report = import_archive(ledger, archive, public_key=key, progress=bar.update)
     signatures = (
         "signatures checked"

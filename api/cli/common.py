@@ -83,6 +83,37 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class Progress:
+    """A progress bar on stderr when a person watches it (a terminal), else nothing."""
+
+    def __init__(
+        self, length: int, label: str, item_show_func: Callable[[Any], str | None] | None = None
+    ) -> None:
+        self.bar: Any = None
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(
+                length=length,
+                label=label,
+                file=sys.stderr,
+                show_eta=True,
+                show_pos=True,
+                item_show_func=item_show_func,
+            )
+
+    def __enter__(self) -> Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def update(self, steps: int, item: Any = None) -> None:
+        if self.bar is not None:
+            self.bar.update(steps, item)
+
+
 ModeRule = StoreMode | Callable[[Mapping[str, Any]], StoreMode]
 
 COMMAND_MODES: dict[str, ModeRule] = {
@@ -93,11 +124,13 @@ COMMAND_MODES: dict[str, ModeRule] = {
     "import": "create",
     # These write to an existing store.
     "rebuild": "write",
+    "db upgrade": "write",  # the one command that opens a store of an older format
     "serve": "write",  # falls back to "read" on a read-only store (see serve_commands)
     "token revoke": "write",
     "checkpoint": lambda params: "read" if params.get("listing") else "write",
     "bundle": lambda params: "write" if params.get("key_path") else "read",
     # Everything else reads, from a read-only file or role too.
+    "db check": "read",
     "status": "read",
     "stage": "read",
     "report": "read",

@@ -21,8 +21,8 @@ from infrastructure.archive.errors import ArchiveError
 from infrastructure.archive.export import stored_tree
 from infrastructure.composition import check_format, missing_message, open_ledger
 from infrastructure.settings import StoreSettingError, StoreSettings
-from infrastructure.store.errors import StoreMissing
-from infrastructure.store.sqlite_files import connect_read_only, file_uri
+from infrastructure.store.errors import StoreDamaged, StoreMissing
+from infrastructure.store.sqlite_files import connect_read_only, file_uri, quick_check
 from infrastructure.tamper.event_rows import event_table
 
 
@@ -56,7 +56,7 @@ def backup_sqlite(settings: StoreSettings, out: Path) -> BackupReport:
     partial = out.with_name(out.name + ".partial")
     try:
         _copy(settings.path, partial)
-        events, root = _check_copy(partial)
+        events, root = _check_copy(state.where, partial)
         os.replace(partial, out)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -85,15 +85,15 @@ def _copy(source: Path, target: Path) -> None:
         reader.close()
 
 
-def _check_copy(path: Path) -> tuple[int, bytes]:
+def _check_copy(source: str, path: Path) -> tuple[int, bytes]:
     checker = sqlite3.connect(file_uri(path.absolute(), mode="ro"), uri=True)
     try:
-        verdict = [str(row[0]) for row in checker.execute("PRAGMA quick_check").fetchall()]
+        verdict = quick_check(checker)
     finally:
         checker.close()
-    if verdict != ["ok"]:
-        msg = f"the copy fails SQLite's integrity check: {'; '.join(verdict[:5])}"
-        raise ArchiveError(msg)
+    if verdict != "ok":
+        msg = f"{source} is damaged: its copy fails SQLite's integrity check: {verdict}"
+        raise StoreDamaged(msg)
     ledger = open_ledger(f"sqlite:///{path.absolute()}", "read")
     try:
         with ledger.read() as tx:

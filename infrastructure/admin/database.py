@@ -32,10 +32,8 @@ from infrastructure.store.errors import (
 )
 from infrastructure.store.event_table import EVENTS_TABLES
 from infrastructure.store.sql import Tx
-from infrastructure.store.sqlite_files import connect_read_only
+from infrastructure.store.sqlite_files import connect_read_only, quick_check
 from infrastructure.tamper.node_store import NODES_TABLE
-
-INTEGRITY_LINES = 5
 
 Migration = Callable[[Tx], None]
 MIGRATIONS: dict[int, Migration] = {
@@ -163,7 +161,9 @@ def check_store(url: str, *, integrity: bool = True) -> CheckReport:
             with _raw_read(settings, connection) as tx:
                 counts = _counts(tx, state)
                 if integrity and tx.dialect == "sqlite":
-                    found_integrity = _quick_check(tx)
+                    found_integrity = quick_check(tx.cursor.connection)
+                    if found_integrity == "ok":
+                        problems += _retyped_events(tx, state)
     problems += _count_problems(counts)
     if found_integrity not in (None, "ok"):
         problems.append(f"SQLite's integrity check fails: {found_integrity}")
@@ -238,13 +238,15 @@ def _count_problems(counts: dict[str, int | None]) -> list[str]:
     return problems
 
 
-def _quick_check(tx: Tx) -> str:
-    tx.execute("PRAGMA quick_check")
-    lines = [str(row[0]) for row in tx.fetchall()]
-    shown = "; ".join(lines[:INTEGRITY_LINES])
-    return shown + (
-        f" (and {len(lines) - INTEGRITY_LINES} more)" if len(lines) > INTEGRITY_LINES else ""
-    )
+def _retyped_events(tx: Tx, state: StoreState) -> list[str]:
+    """SQLite keeps any value in any column: an event's payload must still be bytes."""
+    events, position = EVENTS_TABLES["sqlite"]
+    if events not in state.tables:
+        return []
+    found = tx.scalar(f"SELECT MIN({position}) FROM {events} WHERE typeof(state) != 'blob'")
+    if found is None:
+        return []
+    return [f"the event at position {found} is not stored as bytes: run label-ledger verify"]
 
 
 @contextmanager

@@ -160,9 +160,9 @@ def _sqlite_state(path: Path, connection: sqlite3.Connection) -> StoreState:
 def _sqlite_writable(path: Path) -> tuple[bool, str]:
     # Writing needs the file and, for the journal or the write-ahead log, its folder.
     if not os.access(path, os.W_OK):
-        return False, f"{path} is read-only"
+        return False, "the file is read-only"
     if not os.access(path.parent, os.W_OK):
-        return False, f"the folder of {path} is read-only"
+        return False, "its folder is read-only"
     return True, ""
 
 
@@ -274,5 +274,5 @@ def _postgres_may_create(connection: psycopg.Connection[Any], schema: str) -> tu
 
 def require_writable(state: StoreState) -> None:
     if not state.writable:
-        msg = f"{state.why_read_only}: this command writes (read commands work)"
+        msg = f"{state.where}: {state.why_read_only}: this command writes (read commands work)"
         raise StoreReadOnly(msg)

@@ -59,21 +59,24 @@ def export_ledger(ledger: Ledger, out: Path, progress: Progress | None = None) -
         raise ArchiveError(msg)
     started = time.perf_counter()
     partial = out.with_name(out.name + ".partial")
-    with ledger.read() as tx:
-        if tx.dialect == "postgresql":
-            # One snapshot for the whole export, whatever is appended meanwhile.
-            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        events = event_table(tx)
-        checkpoints = stored_checkpoints(tx)
-        header = _header(ledger, tx, events, checkpoints)
-        try:
+    try:
+        with ledger.read() as tx:
+            if tx.dialect == "postgresql":
+                # One snapshot for the whole export, whatever is appended meanwhile.
+                tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            events = event_table(tx)
+            checkpoints = stored_checkpoints(tx)
+            header = _header(ledger, tx, events, checkpoints)
             with gzip.open(partial, "wb", compresslevel=COMPRESS_LEVEL) as handle:
                 handle.write(encode_line(header) + b"\n")
                 _write_log(handle, tx, events, header, checkpoints, progress)
-            os.replace(partial, out)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        os.replace(partial, out)
+    except ArchiveError as error:
+        partial.unlink(missing_ok=True)
+        raise ArchiveError(f"{ledger.settings.where}: {error}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return ExportReport(
         path=str(out),
         events=header.events,
@@ -169,6 +172,12 @@ def _check_dense(rows: list[StoredRow], start: int, end: int) -> None:
     for expected, row in enumerate(rows, start=start + 1):
         if row[0] != expected:
             break
+        if not isinstance(row[4], bytes):
+            msg = (
+                f"the event at position {row[0]} is stored as {type(row[4]).__name__}, "
+                "not as bytes: run label-ledger verify"
+            )
+            raise ArchiveError(msg)
     else:
         if len(rows) == end - start:
             return

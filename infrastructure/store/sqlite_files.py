@@ -81,3 +81,16 @@ def header_problem(path: Path) -> str | None:
     if header[24:28] == header[92:96] and pages and not logged and size < pages * page_size:
         return f"truncated: {size:,} bytes where its header counts {pages * page_size:,}"
     return None
+
+
+def quick_check(connection: sqlite3.Connection, *, shown: int = 5) -> str:
+    """SQLite's ``PRAGMA quick_check`` over every page, as one line: ``ok``, or its first
+    findings."""
+    found = [
+        " ".join(line.split())
+        for (row,) in connection.execute("PRAGMA quick_check").fetchall()
+        for line in str(row).splitlines()
+        if line.strip() and not line.startswith("***")
+    ]
+    more = f" (and {len(found) - shown} more)" if len(found) > shown else ""
+    return "; ".join(found[:shown]) + more
