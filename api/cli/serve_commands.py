@@ -69,7 +69,9 @@ def served_ledger(db: str | None) -> Iterator[Ledger]:
     try:
         ledger = open_ledger(url, "write")
     except StoreReadOnly as error:
-        click.echo(f"label-ledger: {error}; serving it read-only: writes answer 503", err=True)
+        click.echo(
+            f"label-ledger: {error.situation}: serving it read-only (writes answer 503)", err=True
+        )
         ledger = open_ledger(url, "read")
     try:
         yield ledger

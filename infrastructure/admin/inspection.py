@@ -274,5 +274,5 @@ def _postgres_may_create(connection: psycopg.Connection[Any], schema: str) -> tu
 
 def require_writable(state: StoreState) -> None:
     if not state.writable:
-        msg = f"{state.where}: {state.why_read_only}: this command writes (read commands work)"
-        raise StoreReadOnly(msg)
+        situation = f"{state.where}: {state.why_read_only}"
+        raise StoreReadOnly(f"{situation}: this command writes (read commands work)", situation)

@@ -42,6 +42,11 @@ class StoreReadOnly(StoreError):
 
     problem = "read-only"
 
+    def __init__(self, message: str, situation: str = "") -> None:
+        super().__init__(message)
+        self.situation = situation or message
+        """What makes the store read-only, without what follows for the command."""
+
 
 class StoreFormatError(StoreError):
     """A store of another format than this version writes: upgrade it, or upgrade us."""

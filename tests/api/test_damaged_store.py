@@ -145,5 +145,5 @@ def test_serve_with_a_role_that_may_only_read_starts_and_refuses_writes(
     assert_store_problem(write, "this server's ledger is read-only: writes are refused")
     log = server.log.read_text()
     assert f"role {role} may not write schema {schema}" in log
-    assert "serving it read-only: writes answer 503" in log
+    assert "serving it read-only (writes answer 503)" in log
     assert "Traceback" not in log

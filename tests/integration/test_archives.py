@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from infrastructure.history.seeding import seed_history
 from infrastructure.ledger import Origin
 from infrastructure.tamper import SigningKey, make_checkpoint
 from infrastructure.tamper.keys import write_key_pair
-from tests.conftest import STORES, fresh_store
+from tests.conftest import STORES, fresh_store, postgres_admin_connection
 
 Lines = list[dict[str, object]]
 
@@ -281,3 +282,27 @@ def test_backup_never_overwrites_and_points_postgresql_to_pg_dump(tmp_path: Path
     postgres = run("backup", "--out", str(tmp_path / "x"), "--db", "postgresql://u@h/db")
     assert postgres.exit_code == 1
     assert "pg_dump" in postgres.stderr
+
+
+@pytest.mark.postgres
+def test_a_postgresql_ledger_restored_by_pg_restore_verifies_as_it_was(
+    sqlite_source: Source, tmp_path: Path
+) -> None:
+    """The README's PostgreSQL backup and restore: pg_dump of the schema, pg_restore, verify."""
+    key = str(sqlite_source.public_key)
+    with fresh_store("postgresql", tmp_path) as url:
+        assert run("import", str(sqlite_source.archive), "--db", url).exit_code == 0
+        before = run("verify", "--public-key", key, "--db", url)
+        schema = url.rsplit("schema=", 1)[1]
+        server = url.split("?", 1)[0]
+        dump = tmp_path / "ledger.dump"
+        subprocess.run(
+            ["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}", server],
+            check=True,
+        )
+        with postgres_admin_connection() as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        subprocess.run(["pg_restore", f"--dbname={server}", str(dump)], check=True)
+        after = run("verify", "--public-key", key, "--db", url)
+    assert "2 checkpoint(s) consistent (signatures checked)" in before.output
+    assert (after.exit_code, after.output) == (0, before.output)

@@ -12,6 +12,7 @@ import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -278,27 +279,51 @@ def test_a_read_only_ledger_answers_reads_and_refuses_writes_in_one_line(
 
 
 @pytest.fixture
-def reader_url(seeded_file: Path, tmp_path: Path) -> Iterator[str]:
-    """The seeded ledger on PostgreSQL, and the URL of a role that may only read it."""
-    role = f"reader_{uuid.uuid4().hex[:12]}"
+def seeded_schema(seeded_file: Path, tmp_path: Path) -> Iterator[str]:
+    """The seeded ledger on PostgreSQL (loaded from the SQLite file's archive)."""
     with fresh_store("postgresql", tmp_path) as url:
         archive = str(tmp_path / "seeded.gz")
-        assert (
-            run(["export", "--out", archive], f"sqlite:///{seeded_file}", tmp_path).exit_code == 0
-        )
+        source = f"sqlite:///{seeded_file}"
+        assert run(["export", "--out", archive], source, tmp_path).exit_code == 0
         assert CliRunner().invoke(cli, ["import", archive, "--db", url]).exit_code == 0
-        schema = url.rsplit("schema=", 1)[1]
+        yield url
+
+
+@contextmanager
+def role_url(url: str, privileges: str) -> Iterator[str]:
+    """The URL of a new role granted only ``privileges`` on the tables of ``url``'s schema."""
+    role = f"role_{uuid.uuid4().hex[:12]}"
+    schema = url.rsplit("schema=", 1)[1]
+    with postgres_admin_connection() as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+        conn.execute(f'GRANT {privileges} ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"')
+    try:
+        base = POSTGRES_URL.replace("postgresql://postgres@", f"postgresql://{role}@")
+        yield f"{base}?schema={schema}"
+    finally:
         with postgres_admin_connection() as conn:
-            conn.execute(f'CREATE ROLE "{role}" LOGIN')
-            conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
-            conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"')
-        try:
-            base = POSTGRES_URL.replace("postgresql://postgres@", f"postgresql://{role}@")
-            yield f"{base}?schema={schema}"
-        finally:
-            with postgres_admin_connection() as conn:
-                conn.execute(f'DROP OWNED BY "{role}"')
-                conn.execute(f'DROP ROLE "{role}"')
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
+@pytest.fixture
+def reader_url(seeded_schema: str) -> Iterator[str]:
+    with role_url(seeded_schema, "SELECT") as url:
+        yield url
+
+
+@pytest.mark.postgres
+def test_a_role_with_data_rights_only_writes_without_creating_tables(
+    seeded_schema: str, tmp_path: Path
+) -> None:
+    with role_url(seeded_schema, "SELECT, INSERT, UPDATE, DELETE") as url:
+        created = run(["token", "create", "--role", "auditor", "--name", "ccomptes"], url, tmp_path)
+        assert created.exit_code == 0, created.output
+        assert run(["db", "check"], url, tmp_path).output.splitlines()[-1] == "OK"
+        rebuild = run(["rebuild"], url, tmp_path)
+        [line] = rebuild.stderr.splitlines()
+        assert "may not do this: must be owner of table" in line
 
 
 @pytest.mark.postgres
