@@ -95,8 +95,15 @@ def inspect_sqlite(settings: StoreSettings) -> StoreState:
             where=settings.where, dialect="sqlite", exists=False, initialised=False, format=None
         )
     if not path.exists():
+        may_create = os.access(path.parent, os.W_OK)
         return StoreState(
-            where=str(path), dialect="sqlite", exists=False, initialised=False, format=None
+            where=str(path),
+            dialect="sqlite",
+            exists=False,
+            initialised=False,
+            format=None,
+            writable=may_create,
+            why_read_only="" if may_create else "its folder is read-only",
         )
     if path.is_dir():
         raise NotALedger(f"{path} is a folder, not a ledger file")
@@ -275,4 +282,6 @@ def _postgres_may_create(connection: psycopg.Connection[Any], schema: str) -> tu
 def require_writable(state: StoreState) -> None:
     if not state.writable:
         situation = f"{state.where}: {state.why_read_only}"
+        if not state.initialised:
+            raise StoreReadOnly(f"cannot create a ledger at {situation}", situation)
         raise StoreReadOnly(f"{situation}: this command writes (read commands work)", situation)

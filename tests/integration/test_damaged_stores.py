@@ -341,3 +341,19 @@ def test_a_role_that_may_only_read_answers_reads_and_refuses_writes_in_one_line(
             f"label-ledger: error: {reader_url}: role {role} may not write schema "
             f"{reader_url.rsplit('=', 1)[1]}: this command writes (read commands work)"
         ]
+
+
+def test_a_ledger_this_user_may_not_read_is_one_line(read_only_copy: tuple[Path, Path]) -> None:
+    store, out = read_only_copy
+    hidden = out / "hidden.db"
+    shutil.copy(store, hidden)
+    hidden.chmod(0o000)
+
+    def status() -> list[object]:
+        result = run(["status"], f"sqlite:///{hidden}", out)
+        return [result.exit_code, result.stderr]
+
+    assert as_unprivileged(status) == [
+        1,
+        f"label-ledger: error: cannot read {hidden}: permission denied\n",
+    ]
