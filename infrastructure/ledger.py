@@ -69,8 +69,9 @@ class Ledger(Application[str]):
         self.store.add_hook(self.snapshot_hook)
         for hook in hooks:
             self.store.add_hook(hook)
-        with self.store.write_transaction() as tx:
-            create_idempotency_table(tx)
+        if self.store.creates_tables:
+            with self.store.write_transaction() as tx:
+                create_idempotency_table(tx)
         self.tokens = TokenRegistry()
         self.writer = Writer(self.store, self.ledger_mapper, self.tokens)
         self.committer: GroupCommitter | None = None
@@ -197,6 +198,8 @@ class Ledger(Application[str]):
         return state
 
     def _take_snapshot(self, aggregate_id: str, state: Any, codec: SnapshotCodec[Any]) -> None:
+        if self.settings.read_only:
+            return  # a snapshot only saves work later; a read-only store takes none
         if self.committer is not None:
             self.snapshot_hook.queue(aggregate_id, state.version, state, codec)
             return

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 
 import click
+import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from domain.errors import LedgerError
+from infrastructure.archive.errors import ArchiveError
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
-from infrastructure.settings import StoreSettingError, resolve_database_url
+from infrastructure.settings import (
+    StoreMode,
+    StoreSettingError,
+    resolve_database_url,
+)
+from infrastructure.store.errors import StoreError, store_error_from
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,9 +66,9 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except LedgerError as error:
             fail(f"{error.title.lower()}: {error}")
-        except StoreSettingError as error:
+        except (StoreSettingError, StoreError, ArchiveError) as error:
             fail(str(error))
-        except PersistenceError as error:
+        except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
             lines = str(error).strip().splitlines()
             fail(f"database error: {lines[0] if lines else type(error).__name__}")
         except BrokenPipeError:
@@ -75,10 +83,94 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class Progress:
+    """A progress bar on stderr when a person watches it (a terminal), else nothing."""
+
+    def __init__(
+        self, length: int, label: str, item_show_func: Callable[[Any], str | None] | None = None
+    ) -> None:
+        self.bar: Any = None
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(
+                length=length,
+                label=label,
+                file=sys.stderr,
+                show_eta=True,
+                show_pos=True,
+                item_show_func=item_show_func,
+            )
+
+    def __enter__(self) -> Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def update(self, steps: int, item: Any = None) -> None:
+        if self.bar is not None:
+            self.bar.update(steps, item)
+
+
+ModeRule = StoreMode | Callable[[Mapping[str, Any]], StoreMode]
+
+COMMAND_MODES: dict[str, ModeRule] = {
+    # Only these may create a store (when none is there).
+    "seed": "create",
+    "db init": "create",
+    "token create": "create",
+    "import": "create",
+    # These write to an existing store.
+    "rebuild": "write",
+    "db upgrade": "write",  # the one command that opens a store of an older format
+    "serve": "write",  # falls back to "read" on a read-only store (see serve_commands)
+    "token revoke": "write",
+    "checkpoint": lambda params: "read" if params.get("listing") else "write",
+    "bundle": lambda params: "write" if params.get("key_path") else "read",
+    # Everything else reads, from a read-only file or role too.
+    "db check": "read",
+    "status": "read",
+    "stage": "read",
+    "report": "read",
+    "history": "read",
+    "token list": "read",
+    "verify": "read",
+    "verify-snapshots": "read",
+    "proof inclusion": "read",
+    "proof consistency": "read",
+    "export": "read",
+    "backup": "read",
+}
+"""How each command opens its store, in one place. A command absent from here reads."""
+
+
+def command_mode() -> StoreMode:
+    """The mode of the command being run (``write`` outside of the command line)."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return "write"
+    name = context.command_path.partition(" ")[2]
+    rule = COMMAND_MODES.get(name, "read")
+    return rule if isinstance(rule, str) else rule(context.params)
+
+
 @contextmanager
-def ledger_at(db: str | None) -> Iterator[Ledger]:
-    ledger = open_ledger(resolve_database_url(db))
+def ledger_at(db: str | None, mode: StoreMode | None = None) -> Iterator[Ledger]:
+    """The ledger at ``--db`` (else the environment's), opened in the command's mode.
+
+    A driver error met while the command works on it (a damaged page, a write on a
+    read-only file) becomes one line naming the store.
+    """
+    url = resolve_database_url(db)
+    ledger = open_ledger(url, mode or command_mode())
     try:
         yield ledger
+    except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
+        problem = store_error_from(error, ledger.settings.where)
+        if problem is None:
+            raise
+        raise problem from None
     finally:
         ledger.close()

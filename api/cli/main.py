@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from api.cli import (
+    archive_commands,
+    db_commands,
     history_commands,
     projection_commands,
     seed_commands,
@@ -22,6 +24,8 @@ COMMAND_MODULES = [
     token_commands,
     tamper_commands,
     snapshot_commands,
+    db_commands,
+    archive_commands,
 ]
 
 

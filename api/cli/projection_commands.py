@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -12,7 +11,7 @@ from typing import Any, cast, get_args
 import click
 import msgspec
 
-from api.cli.common import DATE, db_option, fail, ledger_at, reports_errors
+from api.cli.common import DATE, Progress, db_option, fail, ledger_at, reports_errors
 from domain.compliance import ComplianceView
 from domain.records import Requirements
 from domain.reports import SummaryReport
@@ -340,10 +339,7 @@ def rebuild(db: str | None) -> None:
     """Drop every read model and rebuild it from the events, with progress."""
     with ledger_at(db) as ledger:
         total = ledger.last_position()
-        with click.progressbar(
-            length=total, label="rebuilding", file=sys.stderr, show_eta=True, show_pos=True,
-            item_show_func=_rate,
-        ) as bar:
+        with Progress(total, "rebuilding", item_show_func=_rate) as bar:
             seen = 0
 
             def advance(p: RebuildProgress) -> None:

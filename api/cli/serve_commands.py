@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
-from api.cli.common import db_option, fail, ledger_at, reports_errors
+from api.cli.common import db_option, fail, reports_errors
+from infrastructure.composition import open_ledger
+from infrastructure.ledger import Ledger
+from infrastructure.settings import resolve_database_url
+from infrastructure.store.errors import StoreReadOnly
 
 
 @click.command()
@@ -35,8 +41,8 @@ def serve(host: str, port: int, group_commit: bool, access_log: bool, db: str | 
 
     from api.http.app import create_app
 
-    with ledger_at(db) as ledger:
-        if group_commit:
+    with served_ledger(db) as ledger:
+        if group_commit and not ledger.settings.read_only:
             ledger.enable_group_commit()
         listener = listen(host, port)
         bound_port = listener.getsockname()[1]
@@ -54,6 +60,23 @@ def serve(host: str, port: int, group_commit: bool, access_log: bool, db: str | 
             )
         )
         server.run(sockets=[listener])
+
+
+@contextmanager
+def served_ledger(db: str | None) -> Iterator[Ledger]:
+    """The ledger opened to write; a store that may only be read is served read-only."""
+    url = resolve_database_url(db)
+    try:
+        ledger = open_ledger(url, "write")
+    except StoreReadOnly as error:
+        click.echo(
+            f"label-ledger: {error.situation}: serving it read-only (writes answer 503)", err=True
+        )
+        ledger = open_ledger(url, "read")
+    try:
+        yield ledger
+    finally:
+        ledger.close()
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -95,6 +95,7 @@ def create_app(ledger: Ledger) -> LedgerAPI:
         redoc_url=None,
     )
     app.state.ledger = ledger
+    app.state.store_where = ledger.settings.where
     app.state.status_cache = status_cache_for(ledger)
     install_problem_handlers(app)
     for router in ROUTERS:

@@ -56,7 +56,9 @@ class CommandGateway:
         try:
             response = await self.write(scope, receive, *found)
         except Exception as error:  # every failure is answered as a problem
-            response = answer_error(error, scope["method"], scope["path"])
+            response = answer_error(
+                error, scope["method"], scope["path"], self.ledger.settings.where
+            )
         await response(scope, receive, send)
 
     async def write(

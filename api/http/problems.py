@@ -34,6 +34,7 @@ from domain.errors import (
     ProjectionError,
     VersionMismatch,
 )
+from infrastructure.store.errors import StoreError, store_error_from
 from infrastructure.tamper.errors import (
     InvalidCheckpoint,
     InvalidProofRequest,
@@ -148,7 +149,8 @@ STORE_UNAVAILABLE = _http(
     "store-unavailable",
     503,
     "Store unavailable",
-    "The ledger's database cannot be reached or is busy; retry later.",
+    "The ledger's database cannot be reached, is busy or damaged (retry later), "
+    "or is read-only on this server (writes are refused).",
 )
 INTERNAL_ERROR = _http(
     "internal-error", 500, "Internal error", "An unexpected error; it was logged."
@@ -190,11 +192,17 @@ STATUS_OF_ERROR: tuple[tuple[type[LedgerError], int], ...] = (
     (LedgerError, 409),
 )
 STORE_ERRORS = (
+    StoreError,
     PersistenceError,
-    psycopg.OperationalError,
+    psycopg.Error,
     psycopg_pool.PoolTimeout,
-    sqlite3.OperationalError,
+    sqlite3.Error,
 )
+STORE_PROBLEM_DETAILS = {
+    "read-only": "this server's ledger is read-only: writes are refused",
+    "damaged": "the ledger's database is damaged; its operator must repair it",
+    "busy": "the ledger's database is busy; retry later",
+}
 
 
 def status_of(error_type: type[LedgerError]) -> int:
@@ -250,8 +258,10 @@ def problem_response(
     )
 
 
-def answer_error(error: Exception, method: str, path: str) -> Response:
-    """The problem answering ``error``: the one place errors become HTTP answers."""
+def answer_error(error: Exception, method: str, path: str, store: str = "the store") -> Response:
+    """The problem answering ``error``: the one place errors become HTTP answers.
+
+    ``store`` names the ledger's store in the log (never in the answer)."""
     if isinstance(error, LedgerError):
         headers = {"Idempotent-Replayed": "true"} if error.replayed else None
         kind = domain_problem_type(type(error))
@@ -267,13 +277,7 @@ def answer_error(error: Exception, method: str, path: str) -> Response:
             path, error.kind, error.detail, headers=error.headers, errors=error.errors
         )
     if isinstance(error, STORE_ERRORS):
-        log.warning("store error on %s %s: %s", method, path, type(error).__name__)
-        return problem_response(
-            path,
-            STORE_UNAVAILABLE,
-            "the ledger's database is unavailable; retry later",
-            headers={"Retry-After": "5"},
-        )
+        return store_problem(error, method, path, store)
     if isinstance(error, ClientDisconnect):
         # The client left before its body arrived: nothing was written and no one is left
         # to answer, so this is no server error (and no traceback in the log).
@@ -283,11 +287,22 @@ def answer_error(error: Exception, method: str, path: str) -> Response:
     return problem_response(path, INTERNAL_ERROR, "an unexpected error occurred; it was logged")
 
 
+def store_problem(error: Exception, method: str, path: str, store: str) -> Response:
+    problem = store_error_from(error, store)
+    described = problem or f"{type(error).__name__}: {str(error).strip()[:200]}"
+    log.warning("store error on %s %s: %s", method, path, described)
+    kind = problem.problem if problem is not None else "unavailable"
+    detail = STORE_PROBLEM_DETAILS.get(kind, "the ledger's database is unavailable; retry later")
+    headers = {} if kind == "read-only" else {"Retry-After": "5"}
+    return problem_response(path, STORE_UNAVAILABLE, detail, headers=headers)
+
+
 # --- handlers -----------------------------------------------------------------
 
 
 async def _on_error(request: Request, error: Exception) -> Response:
-    return answer_error(error, request.method, request.url.path)
+    store = str(getattr(request.app.state, "store_where", "the store"))
+    return answer_error(error, request.method, request.url.path, store)
 
 
 async def _on_http_exception(request: Request, error: Exception) -> Response:

@@ -50,6 +50,8 @@ class LedgerRecorder:
 
     hooks: list[AppendHook]
     events_table_name: str
+    # False for a store opened as it is (read-only, or by a role without DDL rights).
+    creates_tables = True
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         # The library's save() would bypass the ledger's rules, positions and hooks.
@@ -83,8 +85,9 @@ class LedgerRecorder:
         """Serialises writers before the last position is read (SQLite: BEGIN IMMEDIATE)."""
 
     def add_hook(self, hook: AppendHook) -> None:
-        with self.write_transaction() as tx:
-            hook.create_tables(tx)
+        if self.creates_tables:
+            with self.write_transaction() as tx:
+                hook.create_tables(tx)
         self.hooks.append(hook)
 
     def write_transaction(self) -> Any:  # pragma: no cover - overridden

@@ -10,6 +10,7 @@ from api.cli.main import cli
 
 
 def test_a_taken_port_is_one_line_and_a_failure(store_url: str) -> None:
+    assert CliRunner().invoke(cli, ["db", "init", "--db", store_url]).exit_code == 0
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

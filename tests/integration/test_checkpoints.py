@@ -317,6 +317,7 @@ def test_cli_checkpoint_without_a_key_is_one_line_and_exit_1(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LEDGER_SIGNING_KEY", raising=False)
+    assert CliRunner().invoke(cli, ["db", "init", "--db", store_url]).exit_code == 0
     result = CliRunner().invoke(cli, ["checkpoint", "--db", store_url])
     assert result.exit_code == 1
     assert result.output.count("\n") == 1

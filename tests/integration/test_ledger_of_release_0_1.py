@@ -3,8 +3,9 @@ verifies and replays as before, and takes new commands on top.
 
 ``tests/data/release-0.1.db.gz`` was written by that release: the sourced seed (406
 events), two tokens, a keyed membership report over HTTP, a correction of Polymeris'
-registration and a checkpoint signed at tree size 410. On PostgreSQL the same stored rows
-are copied, as they are, into a fresh schema.
+registration and a checkpoint signed at tree size 410 (store format 1, upgraded by
+``db upgrade``). On PostgreSQL the same stored rows are copied, as they are, into a fresh
+schema.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 from domain.commands import Context
 from domain.errors import IdempotencyKeyReused
+from infrastructure.admin.database import upgrade_store
 from infrastructure.composition import open_ledger
 from infrastructure.history.rows import history_rows
 from infrastructure.history.seeding import SeedRefused, recorded_keys, seed_history
@@ -86,6 +88,7 @@ def release_ledger(store_url: str, tmp_path: Path) -> Iterator[Ledger]:
     source = unpacked(tmp_path)
     if store_url.startswith("sqlite"):
         url = f"sqlite:///{source}"
+        upgrade_store(url)  # store format 1 -> 2, explicitly, as `label-ledger db upgrade`
     else:
         copy_to_postgres(source, store_url)
         url = store_url

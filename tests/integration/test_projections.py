@@ -36,6 +36,7 @@ from domain.commands import (
     WithdrawLabel,
 )
 from domain.errors import LedgerError, ProjectionBehind, ProjectionFailed
+from infrastructure.admin.database import upgrade_store
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger, Pending
 from infrastructure.projections import (
@@ -350,6 +351,7 @@ def test_opening_a_ledger_written_before_the_read_models_catches_them_up(
         grant_stage_4(bare, "aerospace-valley")
     finally:
         bare.close()
+    upgrade_store(store_url)  # an older store: its missing tables are made explicitly
     ledger = open_ledger(store_url)
     try:
         assert tracked(ledger) == ledger.last_position() == 3

@@ -1,0 +1,1 @@
+"""Managing stores: their layout and format, set-up, checks, upgrades and backups."""
