@@ -48,7 +48,7 @@ def verify_bundle(data: bytes, key: VerifierKey) -> BundleReport:
         origin=checkpoint.origin,
         tree_size=checkpoint.tree_size,
         root_hash=checkpoint.root_hash.hex(),
-        signed_at=checkpoint.timestamp,
+        signed_at=checkpoint.timestamp or "",
         key=f"{key.name}+{key.key_id.hex()}",
         events=[ProvenEvent(item.position, _event_of(item)) for item in bundle.events],
     )

@@ -25,6 +25,9 @@ LOG_TRUNCATED = "log-truncated"
 LOG_REWRITTEN = "log-rewritten"
 CHECKPOINT_FORGED = "checkpoint-forged"
 TREE_ALTERED = "tree-altered"
+CHECKPOINT_HEADS_DIFFER = "checkpoint-heads-differ"
+CHECKPOINT_VIEWS_DIFFER = "checkpoint-views-differ"
+READ_MODEL_DIFFERS = "read-model-differs"
 
 _PAGE = 10_000
 

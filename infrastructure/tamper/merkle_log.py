@@ -21,7 +21,9 @@ from infrastructure.merkle import (
 from infrastructure.store.hooks import AppendedEvent
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.checkpoints import create_checkpoint_table, sign_and_store
+from infrastructure.tamper.commitments import commitments_at
 from infrastructure.tamper.errors import MerkleLogDamaged
+from infrastructure.tamper.event_rows import event_table
 from infrastructure.tamper.keys import SigningKey, configured_signing_key
 from infrastructure.tamper.leaf import leaf_hashes
 from infrastructure.tamper.node_store import create_node_table, fetch_nodes, insert_nodes
@@ -67,7 +69,8 @@ class MerkleLogHook:
             size = old_size + len(appended)
             nodes.update(((level, index), digest) for level, index, digest in created)
             root_nodes = {c: nodes[c] for c in root_coordinates(size)}
-            sign_and_store(tx, self.signer, size, root_nodes)
+            commitments = commitments_at(tx, event_table(tx), size, appended)
+            sign_and_store(tx, self.signer, size, root_nodes, commitments=commitments)
 
 
 def merkle_log_hook() -> MerkleLogHook:

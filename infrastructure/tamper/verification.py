@@ -30,6 +30,7 @@ from infrastructure.merkle import (
 from infrastructure.store.sql import Tx
 from infrastructure.tamper import chunks
 from infrastructure.tamper.claims import SAVED, claims_of, forged
+from infrastructure.tamper.derived_check import check_derived
 from infrastructure.tamper.diagnosis import (
     LOG_TRUNCATED,
     PAYLOAD_ALTERED,
@@ -64,6 +65,10 @@ class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
     checkpoints_checked: int
     signatures_checked: bool
     extends_checkpoint: int | None
+    views_checked: int = 0
+    """Stored views (read models, tokens) found equal to what the events imply."""
+    checkpoint_commitments_checked: int = 0
+    """Checkpoints whose heads root and views digest the events were found to give."""
     seconds: float
     problem: Problem | None
 
@@ -83,7 +88,8 @@ class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
         )
         return (
             f"OK: tree size {self.tree_size}, root {self.root_hash}; "
-            f"{self.checkpoints_checked} checkpoint(s) consistent ({signatures}){extends}"
+            f"{self.checkpoints_checked} checkpoint(s) consistent ({signatures}){extends}; "
+            f"{self.views_checked} derived view(s) equal to what the events imply"
         )
 
 
@@ -94,10 +100,14 @@ def verify_ledger(
     since: SignedCheckpoint | None = None,
     chunk_bits: int = CHUNK_BITS,
     jobs: int = 1,
+    derived: bool = True,
+    deep: bool = False,
 ) -> VerificationReport:
     """Recomputes and checks the whole log; ``since`` is an auditor's saved checkpoint.
 
     ``jobs`` > 1 hashes chunks in that many worker processes (SQLite files, PostgreSQL).
+    With ``derived`` the read models, the tokens table and every checkpoint's heads root
+    and views digest are then checked against the events (``deep``: byte for byte).
     """
     started = time.perf_counter()
     if public_key is None:
@@ -112,6 +122,10 @@ def verify_ledger(
         if jobs > 1 and ledger.settings.env.get("SQLITE_DBNAME") != ":memory:":
             run.workers = (store_access(ledger.settings, events), jobs)
         problem = run.execute()
+        check = None
+        if problem is None and derived:
+            check = check_derived(tx, events, run.size, run.claims, deep=deep)
+            problem = check.problem
     return VerificationReport(
         ok=problem is None,
         tree_size=run.size,
@@ -121,6 +135,8 @@ def verify_ledger(
         extends_checkpoint=since.checkpoint.tree_size
         if since is not None and problem is None
         else None,
+        views_checked=0 if check is None else check.views_checked,
+        checkpoint_commitments_checked=0 if check is None else check.checkpoint_commitments_checked,
         seconds=time.perf_counter() - started,
         problem=problem,
     )

@@ -164,7 +164,8 @@ def test_a_checkpoint_is_a_c2sp_signed_note() -> None:
     [
         lambda n: n.replace("\n\n", "\n"),
         lambda n: n.replace("406", "4o6"),
-        lambda n: n.replace("timestamp", "time"),
+        lambda n: n.replace("timestamp t\n", "timestamp t\ntimestamp t\n"),
+        lambda n: n.replace("timestamp t\n", "timestamp t\n\x07bell\n"),
         lambda n: n.replace("\u2014", "-"),
         lambda n: n.replace("=\n", "\n", 1),
     ],

@@ -1,0 +1,101 @@
+"""The stored read models and tokens table, read as views: ``(key, row digest)`` in key order.
+
+Rows are sorted here, not by SQL (PostgreSQL's collation need not be code-point order).
+A row that does not decode still gets a digest (of its raw bytes), which no folded row
+has, so it is named like any other differing row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from hashlib import sha256
+from typing import Any
+
+import msgspec
+
+from domain.view_digest import (
+    CLUSTERS,
+    FACETS,
+    REVIEWS,
+    STAGES,
+    TOKENS,
+    RowKey,
+    TokenView,
+    row_digest,
+)
+from infrastructure.projections.read_models import CLUSTER_DECODER, REVIEW_DECODER, STAGE_DECODER
+from infrastructure.projections.tables import (
+    CLUSTER_FACETS,
+    CLUSTER_REVIEWS,
+    CLUSTER_STATES,
+    STAGE_STATES,
+)
+from infrastructure.store.sql import Tx
+from infrastructure.tamper.reads import select_all
+
+TOKENS_TABLE = "api_tokens"
+ViewRows = list[tuple[RowKey, bytes]]
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, TypeError, ValueError)
+
+
+def stored_rows(tx: Tx, view: str, only: Iterable[str] | None = None) -> ViewRows:
+    """The stored rows of ``view`` in key order; ``only`` restricts them to some aggregates."""
+    wanted = None if only is None else set(only)
+    rows = [row for row in _read(tx, view) if wanted is None or row[0][0] in wanted]
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+def _read(tx: Tx, view: str) -> Iterator[tuple[RowKey, bytes]]:
+    if view == CLUSTERS:
+        for cluster_id, state in select_all(
+            tx, f"SELECT cluster_id, state FROM {tx.table(CLUSTER_STATES)}"
+        ):
+            yield _decoded((str(cluster_id),), state, CLUSTER_DECODER)
+    elif view == STAGES:
+        for stage_id, state in select_all(
+            tx, f"SELECT stage_id, state FROM {tx.table(STAGE_STATES)}"
+        ):
+            yield _decoded((str(stage_id),), state, STAGE_DECODER)
+    elif view == REVIEWS:
+        for cluster_id, version, state in select_all(
+            tx, f"SELECT cluster_id, version, state FROM {tx.table(CLUSTER_REVIEWS)}"
+        ):
+            yield _decoded((str(cluster_id), _int(version)), state, REVIEW_DECODER)
+    elif view == FACETS:
+        for cluster_id, facet, value in select_all(
+            tx, f"SELECT cluster_id, facet, value FROM {tx.table(CLUSTER_FACETS)}"
+        ):
+            key = (str(cluster_id), str(facet), str(value))
+            yield key, row_digest(key, None)
+    elif view == TOKENS:
+        for name, role, revoked, token_hash in select_all(
+            tx, f"SELECT name, role, revoked, token_hash FROM {tx.table(TOKENS_TABLE)}"
+        ):
+            name_key: RowKey = (str(name),)
+            row = TokenView(
+                name=str(name),
+                role=str(role),
+                revoked=bool(revoked),
+                token_hash=str(token_hash),
+            )
+            yield name_key, row_digest(name_key, row)
+    else:
+        raise ValueError(f"no view named {view!r}")
+
+
+def _decoded(
+    key: RowKey, state: Any, decoder: msgspec.msgpack.Decoder[Any]
+) -> tuple[RowKey, bytes]:
+    raw = bytes(state) if isinstance(state, bytes | bytearray | memoryview) else str(state).encode()
+    try:
+        return key, row_digest(key, decoder.decode(raw))
+    except _DECODE_ERRORS:
+        return key, sha256(b"undecodable\n" + raw).digest()
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
