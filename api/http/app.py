@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 
-from api.http import bodies
+from api.http import bodies, event_items
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
 from api.http.routes import (
@@ -23,6 +23,7 @@ from api.http.status_cache import KeptStatusShortcut, status_cache_for
 from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
+from infrastructure.tamper.verification_cache import VerificationCache
 
 # Routes are matched one by one in this order (FastAPI has no routing table), so the
 # most requested come first: a cluster's status and the writes about clusters.
@@ -51,8 +52,10 @@ DESCRIBED_BODIES: tuple[type, ...] = (
     bodies.Dissolution,
     bodies.Correction,
     bodies.WriteResult,
-    bodies.EventPage,
-    bodies.AggregateHistory,
+    event_items.FeedPage,
+    event_items.AggregateHistory,
+    tamper.LeafInputs,
+    tamper.Bundle,
     bodies.Health,
     queries.ClusterStatusView,
     queries.StageSummaryView,
@@ -89,6 +92,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     )
     app.state.ledger = ledger
     app.state.status_cache = status_cache_for(ledger)
+    app.state.verification_cache = VerificationCache()
     app.add_middleware(KeptStatusShortcut, cache=app.state.status_cache)
     install_problem_handlers(app)
     for router in ROUTERS:

@@ -50,7 +50,7 @@ class UndecodableEvent(ValueError):
         self.position = position
 
 
-class _Envelope(msgspec.Struct):
+class Envelope(msgspec.Struct):
     # Only the fields the leaf needs; msgspec skips the rest of the event unread.
     timestamp: str
     actor: str
@@ -58,7 +58,7 @@ class _Envelope(msgspec.Struct):
     idempotency_key: str | None = None
 
 
-_decode_envelope = msgspec.json.Decoder(_Envelope).decode
+decode_envelope = msgspec.json.Decoder(Envelope).decode
 # Invalid UTF-8 inside a field that is decoded surfaces as UnicodeDecodeError.
 DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError)
 _encode = msgspec.json.Encoder().encode
@@ -93,7 +93,7 @@ def leaf_hash_of(position: int, aggregate_id: str, version: int, topic: str, sta
 def leaf_hashes(rows: Sequence[StoredRow]) -> list[bytes]:
     """Leaf hashes of many stored rows; the hot path of appending and of verification."""
     try:
-        envelopes = [_decode_envelope(row[4]) for row in rows]
+        envelopes = [decode_envelope(row[4]) for row in rows]
     except DECODE_ERRORS:
         _raise_first_undecodable(rows)
         raise
@@ -127,9 +127,9 @@ def recorded_at(position: int, state: bytes) -> str:
     return _envelope_at(position, state).timestamp
 
 
-def _envelope_at(position: int, state: bytes) -> _Envelope:
+def _envelope_at(position: int, state: bytes) -> Envelope:
     try:
-        return _decode_envelope(state)
+        return decode_envelope(state)
     except DECODE_ERRORS as error:
         raise UndecodableEvent(position, str(error)) from None
 

@@ -24,7 +24,12 @@ from infrastructure.tamper.checkpoints import create_checkpoint_table, sign_and_
 from infrastructure.tamper.commitments import commitments_at
 from infrastructure.tamper.errors import MerkleLogDamaged
 from infrastructure.tamper.event_rows import event_table
-from infrastructure.tamper.keys import SigningKey, configured_signing_key
+from infrastructure.tamper.keys import (
+    SigningKey,
+    VerifierKey,
+    configured_signing_key,
+    configured_verifier_key,
+)
 from infrastructure.tamper.leaf import leaf_hashes
 from infrastructure.tamper.node_store import create_node_table, fetch_nodes, insert_nodes
 
@@ -35,8 +40,9 @@ if TYPE_CHECKING:
 class MerkleLogHook:
     """Writes each appended event's leaf and the tree nodes it completes."""
 
-    def __init__(self, signer: SigningKey | None = None) -> None:
+    def __init__(self, signer: SigningKey | None = None, public: VerifierKey | None = None) -> None:
         self.signer = signer
+        self.public_key = signer.verifier if signer is not None else public
 
     def create_tables(self, tx: Tx) -> None:
         create_node_table(tx)
@@ -74,13 +80,25 @@ class MerkleLogHook:
 
 
 def merkle_log_hook() -> MerkleLogHook:
-    """The hook factory of the composition root (reads ``LEDGER_SIGNING_KEY`` now)."""
-    return MerkleLogHook(configured_signing_key())
+    """The hook factory of the composition root (reads ``LEDGER_SIGNING_KEY`` and
+    ``LEDGER_PUBLIC_KEY`` now)."""
+    return MerkleLogHook(configured_signing_key(), configured_verifier_key())
 
 
 def ledger_signing_key(ledger: Ledger) -> SigningKey | None:
     """The signing key the ledger was opened with (``LEDGER_SIGNING_KEY``), if any."""
+    hook = _hook(ledger)
+    return None if hook is None else hook.signer
+
+
+def ledger_public_key(ledger: Ledger) -> VerifierKey | None:
+    """The key checkpoints are checked with: the signing key's, else ``LEDGER_PUBLIC_KEY``."""
+    hook = _hook(ledger)
+    return None if hook is None else hook.public_key
+
+
+def _hook(ledger: Ledger) -> MerkleLogHook | None:
     for hook in ledger.store.hooks:
         if isinstance(hook, MerkleLogHook):
-            return hook.signer
+            return hook
     return None

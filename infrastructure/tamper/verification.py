@@ -43,7 +43,7 @@ from infrastructure.tamper.diagnosis import (
 )
 from infrastructure.tamper.event_rows import EventTable, event_table
 from infrastructure.tamper.keys import VerifierKey
-from infrastructure.tamper.merkle_log import ledger_signing_key
+from infrastructure.tamper.merkle_log import ledger_public_key
 from infrastructure.tamper.node_store import fetch_nodes, first_node_beyond
 from infrastructure.tamper.notes import SignedCheckpoint
 from infrastructure.tamper.parallel import StoreAccess, outcomes_in_order, store_access
@@ -111,8 +111,7 @@ def verify_ledger(
     """
     started = time.perf_counter()
     if public_key is None:
-        signer = ledger_signing_key(ledger)
-        public_key = signer.verifier if signer is not None else None
+        public_key = ledger_public_key(ledger)
     with ledger.read() as tx:
         if tx.dialect == "postgresql":
             # One snapshot for the whole run, so concurrent appends cannot skew it.

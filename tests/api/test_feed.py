@@ -43,15 +43,17 @@ def test_paging_through_the_seeded_ledger_yields_every_position_once_in_order(
     assert len(positions) > 400
 
 
-def test_each_item_carries_envelope_and_data(
+def test_each_item_carries_its_leaf_inputs_and_data(
     client: TestClient, admin: dict[str, str], auditor: dict[str, str]
 ) -> None:
     item = client.get("/events?after=1&limit=1", headers=auditor).json()["events"][0]
     assert item["position"] == 2
     assert set(item) == {
-        "event_id", "position", "aggregate_id", "version", "type",
-        "recorded_at", "effective_on", "actor", "source", "data",
+        "event_id", "position", "aggregate_id", "version", "type", "topic",
+        "recorded_at", "effective_on", "actor", "idempotency_key", "source",
+        "payload_sha256", "payload", "data",
     }
+    assert item["topic"] == "label-ledger/TokenIssued/v1"
     assert "originator_id" not in item["data"]
 
 
@@ -63,9 +65,9 @@ def test_after_the_last_position_the_page_is_empty_and_final(
     assert "link" not in response.headers
 
 
-def test_a_page_holds_at_most_1000_events(client: TestClient, auditor: dict[str, str]) -> None:
-    assert client.get("/events?limit=1000", headers=auditor).status_code == 200
-    assert client.get("/events?limit=1001", headers=auditor).status_code == 422
+def test_a_page_holds_at_most_10000_events(client: TestClient, auditor: dict[str, str]) -> None:
+    assert client.get("/events?limit=10000", headers=auditor).status_code == 200
+    assert client.get("/events?limit=10001", headers=auditor).status_code == 422
 
 
 def test_a_full_last_page_says_there_is_no_next(
