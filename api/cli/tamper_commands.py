@@ -175,13 +175,25 @@ def bundle(slug: str, out: str, key_path: str | None, db: str | None) -> None:
     required=True,
     help="The log's verifier key (file or text).",
 )
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Accept a v1 bundle, which proves its events are in the log but not that it holds all.",
+)
 @reports_errors
-def verify_bundle_command(path: str, public_key_value: str) -> None:
-    """Check a bundle offline (no database): signature, every leaf and inclusion proof."""
-    report = verify_bundle(Path(path).read_bytes(), load_verifier_key(public_key_value))
+def verify_bundle_command(path: str, public_key_value: str, allow_incomplete: bool) -> None:
+    """Check a bundle offline (no database): signature, every leaf and inclusion proof, and
+    that it holds every event of the cluster up to its checkpoint."""
+    report = verify_bundle(
+        Path(path).read_bytes(),
+        load_verifier_key(public_key_value),
+        allow_incomplete=allow_incomplete,
+    )
+    complete = "all" if report.complete else "NOT proven to be all of the"
     click.echo(
         f"OK: {len(report.events)} events of {report.cluster} proven in {report.origin} "
-        f"at tree size {report.tree_size} (root {report.root_hash}, signed {report.signed_at})"
+        f"at tree size {report.tree_size} (root {report.root_hash}, signed {report.signed_at}); "
+        f"{complete} events of {report.cluster} up to it"
     )
     for proven in report.events:
         e = proven.event
