@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from api.cli import (
+    audit_commands,
     history_commands,
     projection_commands,
     seed_commands,
@@ -22,6 +23,7 @@ COMMAND_MODULES = [
     token_commands,
     tamper_commands,
     snapshot_commands,
+    audit_commands,
 ]
 
 

@@ -17,12 +17,10 @@ from collections.abc import Sequence
 from hashlib import sha256
 from typing import TYPE_CHECKING
 
-import msgspec
-
 from domain.access import TokenIssued
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.event_rows import EventTable, event_table
-from infrastructure.tamper.leaf import DECODE_ERRORS, StoredRow, decode_envelope
+from infrastructure.tamper.leaf import DECODE_ERRORS, LeafInputs, StoredRow, decode_envelope
 from infrastructure.tamper.reads import select_all
 
 if TYPE_CHECKING:
@@ -31,21 +29,7 @@ if TYPE_CHECKING:
 REDACTED_TOPICS = frozenset({TokenIssued.TOPIC})
 REDACTED_FIELDS = frozenset({"token_hash"})
 MAX_STREAM_PAGE = 10_000
-
-
-class LeafInputs(msgspec.Struct, frozen=True, kw_only=True):
-    """One event as its leaf hashes it; ``payload`` is None when redacted."""
-
-    position: int
-    aggregate_id: str
-    version: int
-    topic: str
-    recorded_at: str
-    effective_on: str
-    actor: str
-    idempotency_key: str | None
-    payload_sha256: str
-    payload: bytes | None
+__all__ = ["LeafInputs", "feed_rows", "leaf_inputs"]
 
 
 def leaf_inputs(row: StoredRow) -> LeafInputs:

@@ -122,6 +122,59 @@ def leaf_hashes(rows: Sequence[StoredRow]) -> list[bytes]:
     ]
 
 
+class LeafInputs(msgspec.Struct, frozen=True, kw_only=True):
+    """One event as its leaf hashes it, as the feed serves it; ``payload`` is None when
+    redacted (the leaf needs only its hash)."""
+
+    position: int
+    aggregate_id: str
+    version: int
+    topic: str
+    recorded_at: str
+    effective_on: str
+    actor: str
+    idempotency_key: str | None
+    payload_sha256: str
+    payload: bytes | None
+
+
+def leaf_hash_of_inputs(item: LeafInputs) -> bytes:
+    """The leaf of a feed entry, from its served fields alone."""
+    return sha256(
+        _HASHED_PREFIX
+        + _encode(
+            (
+                item.position,
+                item.aggregate_id,
+                item.version,
+                item.topic,
+                item.recorded_at,
+                item.effective_on,
+                item.actor,
+                item.idempotency_key,
+                item.payload_sha256,
+            )
+        )
+    ).digest()
+
+
+def inputs_disagree(item: LeafInputs) -> str | None:
+    """Why a feed entry's fields are not those of its own payload, if they are not."""
+    payload = item.payload
+    if payload is None:
+        return None
+    if sha256(payload).hexdigest() != item.payload_sha256:
+        return "its payload does not have the SHA-256 it is served with"
+    try:
+        e = decode_envelope(payload)
+    except DECODE_ERRORS as error:
+        return f"its payload is not an event: {error}"
+    served = (item.recorded_at, item.effective_on, item.actor, item.idempotency_key)
+    if (e.timestamp, e.effective_on, e.actor, e.idempotency_key) != served:
+        return "its recorded time, effective date, actor or key differ from its payload's"
+    return None
+
+
 def recorded_at(position: int, state: bytes) -> str:
     """The recorded time (RFC 3339 text) of a stored event."""
     return _envelope_at(position, state).timestamp

@@ -7,13 +7,9 @@ database access would, then runs the verifier on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 import base64
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
-from urllib.parse import parse_qs, urlparse
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -27,86 +23,10 @@ from infrastructure.projections import rebuild_projections
 from infrastructure.tamper import SigningKey, make_checkpoint, verify_ledger
 from infrastructure.tamper.verification import VerificationReport
 from tests.builders import ADMIN, grant_stage_4, open_stage_4, register
+from tests.raw_store import RawStore
 
 KEY = SigningKey.generate("label-ledger.test/poles")
 SLUGS = ["aerospace-valley", "polymeris", "minalogic", "cap-digital", "vitagora", "axelera"]
-
-
-class RawStore:
-    """The ledger's database opened behind the application's back."""
-
-    def __init__(self, url: str) -> None:
-        parsed = urlparse(url)
-        self.sqlite = parsed.scheme == "sqlite"
-        if self.sqlite:
-            self.conn: Any = sqlite3.connect(parsed.path[1:], isolation_level=None)
-            self.events, self.position, prefix = "stored_events", "rowid", ""
-        else:
-            schema = parse_qs(parsed.query)["schema"][0]
-            self.conn = psycopg.connect(url.split("?", maxsplit=1)[0], autocommit=True)
-            self.events, self.position, prefix = (
-                f'"{schema}".ledger_events',
-                "notification_id",
-                f'"{schema}".',
-            )
-        self.nodes = f"{prefix}merkle_nodes"
-        self.checkpoints = f"{prefix}signed_checkpoints"
-
-    def run(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.conn.execute(
-            statement if self.sqlite else statement.replace("?", "%s"), params
-        )
-        return list(cursor.fetchall()) if cursor.description else []
-
-    def state(self, position: int) -> bytes:
-        return bytes(
-            self.run(f"SELECT state FROM {self.events} WHERE {self.position} = ?", (position,))[0][
-                0
-            ]
-        )
-
-    def set_state(self, position: int, state: bytes) -> None:
-        self.run(f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?", (state, position))
-
-    def flip_byte(self, position: int, inside: bytes) -> None:
-        """Changes one byte of the event's payload (inside the given text, so it still decodes)."""
-        state = self.state(position)
-        at = state.index(inside)
-        self.set_state(position, state[:at] + bytes([state[at] ^ 0x01]) + state[at + 1 :])
-
-    def delete(self, position: int) -> None:
-        self.run(f"DELETE FROM {self.events} WHERE {self.position} = ?", (position,))
-
-    def swap(self, first: int, second: int) -> None:
-        move = f"UPDATE {self.events} SET {self.position} = ? WHERE {self.position} = ?"
-        self.run(move, (-1, first))
-        self.run(move, (first, second))
-        self.run(move, (second, -1))
-
-    def truncate(self, keep: int) -> None:
-        """Deletes every event after ``keep`` and every leaf and node that covers one."""
-        self.run(f"DELETE FROM {self.events} WHERE {self.position} > ?", (keep,))
-        doomed = [
-            (level, index)
-            for level, index in self.run(f"SELECT level, idx FROM {self.nodes}")
-            if (index + 1) << level > keep
-        ]
-        for level, index in doomed:
-            self.run(f"DELETE FROM {self.nodes} WHERE level = ? AND idx = ?", (level, index))
-
-    def set_node(self, level: int, index: int, digest: bytes) -> None:
-        self.run(
-            f"UPDATE {self.nodes} SET hash = ? WHERE level = ? AND idx = ?", (digest, level, index)
-        )
-
-    def note(self, seq: int) -> str:
-        return str(self.run(f"SELECT note FROM {self.checkpoints} WHERE seq = ?", (seq,))[0][0])
-
-    def set_note(self, seq: int, note: str) -> None:
-        self.run(f"UPDATE {self.checkpoints} SET note = ? WHERE seq = ?", (note, seq))
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from infrastructure.tamper import (
     inclusion_proof_at,
     latest_checkpoint,
     ledger_public_key,
+    list_checkpoints,
     public_key_info,
 )
 from infrastructure.tamper.errors import NoCheckpoint, NoSigningKey
@@ -44,6 +45,20 @@ def checkpoint(ledger: LedgerDep) -> Response:
         msg = "the log has signed no checkpoint yet (one is signed when a stage closes)"
         raise NoCheckpoint(msg)
     return json_response(info)
+
+
+@router.get(
+    "/checkpoints",
+    responses=responses(
+        200,
+        {"type": "array", "items": {"$ref": "#/components/schemas/CheckpointInfo"}},
+        "Every signed checkpoint, oldest first",
+        (503,),
+    ),
+)
+def checkpoints(ledger: LedgerDep) -> Response:
+    """Every checkpoint the log signed, oldest first: auditors check their prefixes."""
+    return json_response(list_checkpoints(ledger))
 
 
 @router.get(
