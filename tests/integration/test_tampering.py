@@ -156,7 +156,7 @@ def test_truncating_and_reappending_is_named_at_the_first_replaced_position(
     size = build_history(ledger)
     make_checkpoint(ledger, KEY)
     raw.truncate(size - 3)
-    rebuild_projections(ledger)  # as an intruder would, so that the app appends again
+    rebuild_projections(ledger, verify=False)  # as an intruder would, so that the app appends again
     for slug in ("pole-a", "pole-b", "pole-c"):
         register(ledger, slug)
     assert ledger.last_position() == size
