@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +11,8 @@ from datetime import date
 from typing import Any, TypeVar
 
 import click
+import msgspec
+import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from domain.errors import LedgerError
@@ -60,9 +63,13 @@ def reports_errors(command: F) -> F:
             fail(f"{error.title.lower()}: {error}")
         except StoreSettingError as error:
             fail(str(error))
-        except PersistenceError as error:
+        except (PersistenceError, sqlite3.DatabaseError, psycopg.Error) as error:
             lines = str(error).strip().splitlines()
             fail(f"database error: {lines[0] if lines else type(error).__name__}")
+        except (msgspec.DecodeError, TypeError, ValueError) as error:
+            # Stored data that no longer decodes or has the wrong type: a damaged store
+            # (the corruption fuzzer's finding), not an input of the caller.
+            fail(f"stored data is damaged (run label-ledger verify): {error}")
         except BrokenPipeError:
             # The reader (e.g. `head`) went away: not an error of ours.
             sys.stderr.close()

@@ -30,6 +30,7 @@ from infrastructure.merkle import (
 from infrastructure.store.sql import Tx
 from infrastructure.tamper import chunks
 from infrastructure.tamper.claims import SAVED, claims_of, forged
+from infrastructure.tamper.damage import DAMAGE_ERRORS, unreadable
 from infrastructure.tamper.derived_check import check_derived
 from infrastructure.tamper.diagnosis import (
     LOG_TRUNCATED,
@@ -112,24 +113,29 @@ def verify_ledger(
     started = time.perf_counter()
     if public_key is None:
         public_key = ledger_public_key(ledger)
-    with ledger.read() as tx:
-        if tx.dialect == "postgresql":
-            # One snapshot for the whole run, so concurrent appends cannot skew it.
-            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        events = event_table(tx)
-        run = _Run(tx, events, public_key, since, chunk_bits)
-        if jobs > 1 and ledger.settings.env.get("SQLITE_DBNAME") != ":memory:":
-            run.workers = (store_access(ledger.settings, events), jobs)
-        problem = run.execute()
-        check = None
-        if problem is None and derived:
-            check = check_derived(tx, events, run.size, run.claims, deep=deep)
-            problem = check.problem
+    run: _Run | None = None
+    check = None
+    try:
+        with ledger.read() as tx:
+            if tx.dialect == "postgresql":
+                # One snapshot for the whole run, so concurrent appends cannot skew it.
+                tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            events = event_table(tx)
+            run = _Run(tx, events, public_key, since, chunk_bits)
+            if jobs > 1 and ledger.settings.env.get("SQLITE_DBNAME") != ":memory:":
+                run.workers = (store_access(ledger.settings, events), jobs)
+            problem = run.execute()
+            if problem is None and derived:
+                check = check_derived(tx, events, run.size, run.claims, deep=deep)
+                problem = check.problem
+    except DAMAGE_ERRORS as error:
+        # The store itself is damaged where the run got to: a finding, never a crash.
+        problem = unreadable(ledger, 0 if run is None else run.verified, error)
     return VerificationReport(
         ok=problem is None,
-        tree_size=run.size,
-        root_hash=run.root.hex(),
-        checkpoints_checked=run.checkpoints_checked,
+        tree_size=0 if run is None else run.size,
+        root_hash=(EMPTY_ROOT if run is None else run.root).hex(),
+        checkpoints_checked=0 if run is None else run.checkpoints_checked,
         signatures_checked=public_key is not None,
         extends_checkpoint=since.checkpoint.tree_size
         if since is not None and problem is None
@@ -164,6 +170,8 @@ class _Run:
         self.upper_count = 0
         self.tail: list[bytes] = []
         self.workers: tuple[StoreAccess, int] | None = None
+        self.verified = 0
+        """Positions up to here were found intact (for naming where the store broke)."""
 
     def execute(self) -> Problem | None:
         problem = self._check_claims_at(0, [])
@@ -194,6 +202,8 @@ class _Run:
     def _fold(self, outcome: chunks.ChunkOutcome) -> Problem | None:
         """Adds a chunk's outcome to the tree above the chunks and checks claims inside it."""
         before = self._upper_hashes()
+        if outcome.finding is None:
+            self.verified = outcome.end
         full = outcome.finding is None and outcome.end - outcome.start == 1 << self.bits
         self.tail = [] if full else outcome.top
         if full:
