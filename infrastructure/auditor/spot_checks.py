@@ -9,6 +9,7 @@ below what the log says.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -19,6 +20,9 @@ from domain.records import ClusterRecord, StageRecord, slug_of
 from domain.stage_history import stage_history
 from domain.status_view import cluster_status_view
 from infrastructure.auditor.remote import Remote
+
+LIST_ABOVE = 200
+"""More touched clusters than this: one request for every status beats one per cluster."""
 
 
 class Mismatch(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,53 +46,74 @@ def spot_check(
     *,
     log_moved_on: bool,
     sample: int,
+    touched: set[str] | None = None,
 ) -> SpotCheck:
-    """``later_version(aggregate)``: its version after the checkpoint, if it has one."""
+    """Served statuses of every cluster (``touched`` None: a first run, one request for all),
+    or of those the new events touched plus a random sample; then, if the log has not moved
+    on since the checkpoint, every stage's history. ``later_version(aggregate)``: its
+    version after the checkpoint, if it has events there."""
+    if touched is None or len(touched) > LIST_ABOVE:
+        check = _every_status(remote, clusters, later_version)
+    else:
+        check = _some_statuses(remote, clusters, later_version, touched, sample)
+    if check.mismatch is not None or log_moved_on:
+        return check
+    records = sorted(clusters.values(), key=lambda r: r.slug)
+    for stage_id, stage in sorted(stages.items()):
+        path = f"/stages/{stage.stage.number}"
+        expected = _normalised(stage_history(stage, records))
+        if _normalised_json(remote.json(path)) != expected:
+            return _result(check.clusters_checked, check.clusters_skipped, 0, stage_id,
+                           f"GET {path}", "serves a stage history the log does not imply")
+    return msgspec.structs.replace(check, stages_checked=len(stages))
+
+
+def _every_status(
+    remote: Remote,
+    clusters: Mapping[str, ClusterRecord],
+    later_version: Callable[[str], int | None],
+) -> SpotCheck:
     checked = skipped = 0
     served = remote.json("/clusters")
     by_slug = {str(item.get("slug")): item for item in served if isinstance(item, dict)}
     for cluster_id, record in sorted(clusters.items()):
-        slug = slug_of(cluster_id)
-        moved = later_version(cluster_id)
-        item = by_slug.pop(slug, None)
-        if moved is not None:
+        item = by_slug.pop(slug_of(cluster_id), None)
+        if later_version(cluster_id) is not None:
             skipped += 1
             continue
         if item is None:
             return _result(checked, skipped, 0, cluster_id, "GET /clusters", "does not list it")
         mismatch = _status_mismatch(cluster_id, record, item, "GET /clusters")
         if mismatch is not None:
-            return SpotCheck(
-                clusters_checked=checked, clusters_skipped=skipped, stages_checked=0,
-                mismatch=mismatch,
-            )
+            return SpotCheck(clusters_checked=checked, clusters_skipped=skipped,
+                             stages_checked=0, mismatch=mismatch)
         checked += 1
-    if by_slug:
-        extra = sorted(by_slug)[0]
-        return _result(checked, skipped, 0, f"cluster:{extra}", "GET /clusters",
+    extra = sorted(s for s in by_slug if later_version(f"cluster:{s}") is None)
+    if extra:
+        return _result(checked, skipped, 0, f"cluster:{extra[0]}", "GET /clusters",
                        "lists a cluster the log does not have")
-    for cluster_id in _sample(clusters, sample, later_version):
+    return SpotCheck(clusters_checked=checked, clusters_skipped=skipped, stages_checked=0,
+                     mismatch=None)
+
+
+def _some_statuses(
+    remote: Remote,
+    clusters: Mapping[str, ClusterRecord],
+    later_version: Callable[[str], int | None],
+    touched: set[str],
+    sample: int,
+) -> SpotCheck:
+    still = [c for c in sorted(clusters) if later_version(c) is None]
+    chosen = sorted({c for c in touched if c in clusters and later_version(c) is None}
+                    | set(random.sample(still, min(sample, len(still)))))
+    for checked, cluster_id in enumerate(chosen):
         item = remote.json(f"/clusters/{slug_of(cluster_id)}")
         mismatch = _status_mismatch(cluster_id, clusters[cluster_id], item, "GET /clusters/{slug}")
         if mismatch is not None:
-            return SpotCheck(
-                clusters_checked=checked, clusters_skipped=skipped, stages_checked=0,
-                mismatch=mismatch,
-            )
-    if log_moved_on:
-        return SpotCheck(clusters_checked=checked, clusters_skipped=skipped, stages_checked=0,
-                         mismatch=None)
-    records = sorted(clusters.values(), key=lambda r: r.slug)
-    for stage_id, stage in sorted(stages.items()):
-        path = f"/stages/{stage.stage.number}"
-        expected = _normalised(stage_history(stage, records))
-        if _normalised_json(remote.json(path)) != expected:
-            return _result(checked, skipped, 0, stage_id, f"GET {path}",
-                           "serves a stage history the log does not imply")
-    return SpotCheck(
-        clusters_checked=checked, clusters_skipped=skipped, stages_checked=len(stages),
-        mismatch=None,
-    )
+            return SpotCheck(clusters_checked=checked, clusters_skipped=0, stages_checked=0,
+                             mismatch=mismatch)
+    return SpotCheck(clusters_checked=len(chosen), clusters_skipped=len(clusters) - len(still),
+                     stages_checked=0, mismatch=None)
 
 
 def _status_mismatch(
@@ -106,15 +131,6 @@ def _status_mismatch(
     shown = ", ".join(f"{k}={actual.get(k)!r} (the log implies {expected.get(k)!r})"
                       for k in fields[:3])
     return Mismatch(aggregate_id=cluster_id, what=where, detail=f"serves {shown}")
-
-
-def _sample(
-    clusters: Mapping[str, ClusterRecord], size: int, later: Callable[[str], int | None]
-) -> list[str]:
-    import random
-
-    still = [c for c in sorted(clusters) if later(c) is None]
-    return random.sample(still, min(size, len(still)))
 
 
 def _normalised(view: Any) -> Any:

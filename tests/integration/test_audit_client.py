@@ -246,8 +246,8 @@ def test_a_read_model_edited_directly_is_named_by_the_status_it_serves(
         f"SELECT MAX({served.raw.position}) FROM {served.raw.events} WHERE originator_id = ?",
         ("cluster:polymeris",),
     )[0][0]
-    for state in (None, tmp_path):
-        report = served.audit(state)
+    for state in (None, tmp_path):  # a first run checks every status, later ones a sample
+        report = served.audit(state, sample=1_000)
         assert failed(report) == (head, "served-view-differs")
         assert report.problem is not None
         assert "cluster:polymeris" in report.problem.detail
