@@ -112,6 +112,11 @@ def checkpoint(key_path: str | None, out: str | None, listing: bool, db: str | N
 )
 @key_option
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, help="Worker processes that hash.")
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also compare each read model's columns and stored bytes with the folded events.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 @reports_errors
@@ -120,14 +125,16 @@ def verify(
     public_key_value: str | None,
     key_path: str | None,
     jobs: int,
+    deep: bool,
     as_json: bool,
     db: str | None,
 ) -> None:
-    """Recompute every leaf, node and checkpoint root; exit 1 at the first bad position."""
+    """Recompute every leaf, node and checkpoint (root, heads, views), then every read model
+    and the tokens table from the events; exit 1 at the first bad position."""
     since = parse_checkpoint(Path(since_path).read_text()) if since_path else None
     key = _verifier(public_key_value, key_path)
     with ledger_at(db) as ledger:
-        report = verify_ledger(ledger, public_key=key, since=since, jobs=jobs)
+        report = verify_ledger(ledger, public_key=key, since=since, jobs=jobs, deep=deep)
     if as_json:
         click.echo(msgspec.json.encode(report).decode())
         raise SystemExit(0 if report.ok else 1)
