@@ -12,7 +12,13 @@ import msgspec
 from infrastructure.merkle import HASH_SIZE, root_coordinates
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.event_rows import EventTable
-from infrastructure.tamper.leaf import StoredRow, UndecodableEvent, leaf_data, recorded_at
+from infrastructure.tamper.leaf import (
+    StoredRow,
+    UndecodableEvent,
+    leaf_data,
+    recorded_at,
+    wrong_type,
+)
 from infrastructure.tamper.node_store import NODES_TABLE
 
 if TYPE_CHECKING:
@@ -43,6 +49,10 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True):
 def displaced_row(tx: Tx, events: EventTable, position: int) -> Problem:
     """An event whose leaf no longer fits: moved from another position, or altered."""
     row = events.rows(tx, position - 1, position)[0]
+    wrong = wrong_type(row)
+    if wrong is not None:
+        detail = f"the stored event at position {position} was edited: {wrong}"
+        return Problem(position=position, kind=PAYLOAD_ALTERED, detail=detail)
     origin = _recorded_position(tx, events, row)
     label = f"{row[1]}@{row[2]}"
     if origin is not None:

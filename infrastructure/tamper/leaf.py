@@ -94,32 +94,38 @@ def leaf_hashes(rows: Sequence[StoredRow]) -> list[bytes]:
     """Leaf hashes of many stored rows; the hot path of appending and of verification."""
     try:
         envelopes = [decode_envelope(row[4]) for row in rows]
-    except DECODE_ERRORS:
+    except (*DECODE_ERRORS, TypeError):
         _raise_first_undecodable(rows)
         raise
     digest = sha256
     encode = _encode
     prefix = _HASHED_PREFIX
     # One comprehension, locals only: this runs once per event of the ledger.
-    return [
-        digest(
-            prefix
-            + encode(
-                (
-                    position,
-                    aggregate_id,
-                    version,
-                    topic,
-                    e.timestamp,
-                    e.effective_on,
-                    e.actor,
-                    e.idempotency_key,
-                    digest(state).hexdigest(),
+    try:
+        return [
+            digest(
+                prefix
+                + encode(
+                    (
+                        position,
+                        aggregate_id,
+                        version,
+                        topic,
+                        e.timestamp,
+                        e.effective_on,
+                        e.actor,
+                        e.idempotency_key,
+                        digest(state).hexdigest(),
+                    )
                 )
+            ).digest()
+            for (position, aggregate_id, version, topic, state), e in zip(
+                rows, envelopes, strict=True
             )
-        ).digest()
-        for (position, aggregate_id, version, topic, state), e in zip(rows, envelopes, strict=True)
-    ]
+        ]
+    except TypeError:
+        _raise_first_undecodable(rows)
+        raise
 
 
 class LeafInputs(msgspec.Struct, frozen=True, kw_only=True):
@@ -213,4 +219,23 @@ def _envelope_at(position: int, state: bytes) -> Envelope:
 
 def _raise_first_undecodable(rows: Iterable[StoredRow]) -> None:
     for row in rows:
+        wrong = wrong_type(row)
+        if wrong is not None:
+            raise UndecodableEvent(row[0], wrong)
         _envelope_at(row[0], row[4])
+
+
+_COLUMN_TYPES = (
+    ("aggregate id", str),
+    ("version", int),
+    ("topic", str),
+    ("payload", bytes),
+)
+
+
+def wrong_type(row: StoredRow) -> str | None:
+    """A stored row whose columns hold values of another type (a database edited by hand)."""
+    for (column, kind), value in zip(_COLUMN_TYPES, row[1:], strict=True):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"its {column} is a {type(value).__name__}, not a {kind.__name__}"
+    return None

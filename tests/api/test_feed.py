@@ -78,3 +78,60 @@ def test_a_full_last_page_says_there_is_no_next(
     assert page["next"] == 1
     page = client.get("/events?limit=2&after=0", headers=auditor).json()
     assert page["next"] is None
+
+
+def test_token_hashes_are_in_no_response_an_auditor_reads(
+    ledger: Ledger, client: TestClient, auditor: dict[str, str]
+) -> None:
+    from infrastructure.access.token_table import all_tokens
+
+    with ledger.read() as tx:
+        hashes = [row.token_hash for row in all_tokens(tx)]
+    assert hashes
+    bodies = [
+        client.get("/events?limit=10000", headers=auditor).content,
+        client.get("/events/stream", headers=auditor).content,
+    ]
+    for body in bodies:
+        for token_hash in hashes:
+            assert token_hash.encode() not in body
+
+
+def test_a_redacted_item_still_gives_its_leaf(
+    ledger: Ledger, client: TestClient, auditor: dict[str, str]
+) -> None:
+    import msgspec
+
+    from infrastructure.tamper import inclusion_proof_at
+    from infrastructure.tamper.leaf import LeafInputs, leaf_hash_of_inputs
+
+    item = client.get("/events?limit=1", headers=auditor).json()["events"][0]
+    assert item["topic"] == "label-ledger/TokenIssued/v1"
+    assert item["payload"] is None
+    assert set(item["data"]) == {"name", "role"}
+    inputs = msgspec.convert(
+        {k: item[k] for k in LeafInputs.__struct_fields__}, LeafInputs, strict=False
+    )
+    assert leaf_hash_of_inputs(inputs).hex() == inclusion_proof_at(ledger, 1).leaf_hash
+
+
+def test_the_stream_serves_the_pages_leaf_inputs_as_ndjson(
+    seeded: Ledger, client: TestClient, auditor: dict[str, str]
+) -> None:
+    import msgspec
+
+    from infrastructure.tamper.leaf import LeafInputs
+
+    page = client.get("/events?after=10&limit=50", headers=auditor).json()["events"]
+    response = client.get("/events/stream?after=10&upto=60", headers=auditor)
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert response.headers["x-ledger-upto"] == "60"
+    lines = msgspec.json.Decoder(LeafInputs).decode_lines(response.content)
+    assert [line.position for line in lines] == list(range(11, 61))
+    fields = LeafInputs.__struct_fields__
+    as_served = [msgspec.json.decode(msgspec.json.encode(line)) for line in lines]
+    assert as_served == [{k: item[k] for k in fields} for item in page]
+    one = client.get("/events/stream?aggregate=cluster:polymeris", headers=auditor).content
+    assert {line.aggregate_id for line in msgspec.json.Decoder(LeafInputs).decode_lines(one)} == {
+        "cluster:polymeris"
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -286,3 +287,130 @@ def test_cli_verify_exits_1_naming_the_event_after_a_one_byte_edit(
     assert "at position 3: payload-altered" in lines[0]
     assert "cluster:polymeris@1" in lines[0]
     assert "Traceback" not in result.output
+
+
+# --- derived data: read models, tokens, checkpoint commitments ------------------------
+
+
+def edit_record_name(raw: RawStore, cluster_id: str, name: str) -> None:
+    import msgspec
+
+    from domain.records import ClusterRecord
+
+    table = raw.table("cluster_states")
+    state = raw.run(f"SELECT state FROM {table} WHERE cluster_id = ?", (cluster_id,))[0][0]
+    record = msgspec.msgpack.decode(bytes(state), type=ClusterRecord)
+    edited = msgspec.structs.replace(
+        record, cluster=msgspec.structs.replace(record.cluster, name=name)
+    )
+    raw.run(
+        f"UPDATE {table} SET state = ? WHERE cluster_id = ?",
+        (msgspec.msgpack.encode(edited), cluster_id),
+    )
+
+
+def test_a_read_model_edited_directly_is_named_by_its_row(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    edit_record_name(raw, "cluster:polymeris", "Polymeris (falsified)")
+    report = verify_ledger(ledger)
+    assert report.problem is not None
+    assert report.problem.kind == "read-model-differs"
+    assert "row cluster:polymeris differs from what the events imply in cluster_states" in (
+        report.problem.detail
+    )
+    head = raw.run(
+        f"SELECT MAX({raw.position}) FROM {raw.events} WHERE originator_id = ?",
+        ("cluster:polymeris",),
+    )[0][0]
+    assert report.problem.position == head
+
+
+def test_a_token_slipped_into_the_tokens_table_is_named(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    raw.run(
+        f"INSERT INTO {raw.table('api_tokens')} (token_hash, name, role, revoked) "
+        "VALUES (?, ?, ?, 0)",
+        ("ab" * 32, "intruder", "admin"),
+    )
+    report = verify_ledger(ledger)
+    assert report.problem is not None
+    assert report.problem.kind == "read-model-differs"
+    assert "row intruder is in api_tokens, but no event implies it" in report.problem.detail
+
+
+def test_a_deleted_facet_row_is_named_missing(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    raw.run(
+        f"DELETE FROM {raw.table('cluster_facets')} WHERE cluster_id = ? AND facet = 'region'",
+        ("cluster:minalogic",),
+    )
+    report = verify_ledger(ledger)
+    assert report.problem is not None
+    assert "cluster:minalogic region Occitanie is missing from cluster_facets" in (
+        report.problem.detail
+    )
+
+
+def test_deep_verification_compares_the_columns_beside_each_record(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    raw.run(
+        f"UPDATE {raw.table('cluster_states')} SET slug = 'elsewhere' WHERE cluster_id = ?",
+        ("cluster:vitagora",),
+    )
+    assert verify_ledger(ledger).ok
+    deep = verify_ledger(ledger, deep=True)
+    assert deep.problem is not None
+    assert "row cluster:vitagora differs" in deep.problem.detail
+
+
+def test_a_checkpoint_signed_over_edited_read_models_is_named(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    edit_record_name(raw, "cluster:polymeris", "Polymeris (falsified)")
+    size = make_checkpoint(ledger, KEY).tree_size
+    report = verify_ledger(ledger, public_key=KEY.verifier)
+    assert failure(report) == (size, "checkpoint-views-differ")
+
+
+def test_checkpoint_commitments_are_checked_at_their_sizes(ledger: Ledger) -> None:
+    build_history(ledger)
+    make_checkpoint(ledger, KEY)
+    register(ledger, "nouveau-pole")
+    make_checkpoint(ledger, KEY)
+    report = verify_ledger(ledger, public_key=KEY.verifier)
+    assert report.ok, report.summary()
+    assert report.checkpoint_commitments_checked == 2
+    assert report.views_checked == 5
+
+
+def test_an_event_retyped_to_text_is_a_finding_not_a_crash(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    column = "CAST(state AS TEXT)" if raw.sqlite else "encode(state, 'escape')"
+    if raw.sqlite:
+        raw.run(f"UPDATE {raw.events} SET state = {column} WHERE {raw.position} = 5")
+        report = verify_ledger(ledger)
+        assert report.problem is not None
+        assert report.problem.position == 5
+    else:  # PostgreSQL keeps its column types: a version re-typed is impossible there
+        assert verify_ledger(ledger).ok
+
+
+def test_a_version_retyped_to_text_is_named_at_its_position(tmp_path: Path) -> None:
+    """SQLite only: PostgreSQL's columns keep their types, so nothing can be re-typed there."""
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    ledger = open_ledger(url)
+    raw = RawStore(url)
+    try:
+        build_history(ledger)
+        raw.run(f"UPDATE {raw.events} SET originator_version = 'seven' WHERE {raw.position} = 6")
+        report = verify_ledger(ledger)
+        assert failure(report) == (6, "payload-altered")
+        assert "its version is a str" in report.summary()
+    finally:
+        raw.close()
+        ledger.close()
