@@ -175,3 +175,46 @@ def _judge(result: object) -> str:
         return "ok"
     lines = [line for line in output.splitlines() if line.startswith("label-ledger: error:")]
     return "finding or error" if lines else "crash"
+
+
+HTTP_CASES = 40
+
+
+def test_verification_over_http_on_a_damaged_store_is_a_finding_or_a_503(
+    pristine: Path, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+    from infrastructure.access.tokens import issue_token
+    from infrastructure.ledger import Origin
+
+    with_token = tmp_path / "with-token.db"
+    shutil.copyfile(pristine, with_token)
+    ledger = open_ledger(f"sqlite:///{with_token}")
+    try:
+        secret = issue_token(ledger, Origin(actor="cli:test"), name="cc", role="auditor").secret
+    finally:
+        ledger.close()
+    statuses: Counter[str] = Counter()
+    for case in range(HTTP_CASES):
+        rng = random.Random(10_000 + case)
+        damaged = tmp_path / f"http-{case}.db"
+        shutil.copyfile(with_token, damaged)
+        DAMAGE[case % len(DAMAGE)](damaged, rng)
+        try:
+            ledger = open_ledger(f"sqlite:///{damaged}")
+        except Exception:  # opening damaged files is the store settings' concern
+            statuses["does not open"] += 1
+            continue
+        try:
+            with TestClient(create_app(ledger), raise_server_exceptions=False) as client:
+                response = client.get(
+                    "/ledger/verification", headers={"Authorization": f"Bearer {secret}"}
+                )
+        finally:
+            ledger.close()
+        assert response.status_code != 500, response.text
+        found = response.json().get("ok") is False if response.status_code == 200 else None
+        statuses[f"{response.status_code}{' finding' if found else ''}"] += 1
+    print(f"\n{HTTP_CASES} damaged stores over HTTP:", dict(sorted(statuses.items())))
