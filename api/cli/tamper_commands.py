@@ -10,6 +10,7 @@ import msgspec
 
 from api.cli.common import db_option, fail, ledger_at, reports_errors
 from api.cli.describe import describe
+from infrastructure.auditor.state import load_state, read_leaves
 from infrastructure.tamper import (
     SigningKey,
     VerifierKey,
@@ -27,7 +28,12 @@ from infrastructure.tamper import (
     verify_ledger,
 )
 from infrastructure.tamper.errors import NoSigningKey
-from infrastructure.tamper.keys import DEFAULT_KEY_NAME, SIGNING_KEY_VARIABLE, write_key_pair
+from infrastructure.tamper.keys import (
+    DEFAULT_KEY_NAME,
+    SIGNING_KEY_VARIABLE,
+    parse_verifier_key,
+    write_key_pair,
+)
 
 key_option = click.option(
     "--key",
@@ -104,6 +110,15 @@ def checkpoint(key_path: str | None, out: str | None, listing: bool, db: str | N
     help="An auditor's saved checkpoint note the log must extend.",
 )
 @click.option(
+    "--since-state",
+    "since_state",
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="An audit client's state directory: its checkpoint must be extended, and a rewrite "
+    "is named at the exact first position that changed.",
+)
+@click.option(
     "--public-key",
     "public_key_value",
     metavar="KEY",
@@ -122,6 +137,7 @@ def checkpoint(key_path: str | None, out: str | None, listing: bool, db: str | N
 @reports_errors
 def verify(
     since_path: str | None,
+    since_state: Path | None,
     public_key_value: str | None,
     key_path: str | None,
     jobs: int,
@@ -133,8 +149,23 @@ def verify(
     and the tokens table from the events; exit 1 at the first bad position."""
     since = parse_checkpoint(Path(since_path).read_text()) if since_path else None
     key = _verifier(public_key_value, key_path)
+    known = None
+    if since_state is not None:
+        state = load_state(since_state)
+        if state is None:
+            fail(f"{since_state} holds no audit state (label-ledger audit --state DIR writes one)")
+            return
+        since = parse_checkpoint(state.note)
+        key = key or parse_verifier_key(state.public_key)
+        folder = since_state
+
+        def known(first: int, last: int) -> list[bytes]:
+            return read_leaves(folder, first, last)
+
     with ledger_at(db) as ledger:
-        report = verify_ledger(ledger, public_key=key, since=since, jobs=jobs, deep=deep)
+        report = verify_ledger(
+            ledger, public_key=key, since=since, jobs=jobs, deep=deep, known_leaves=known
+        )
     if as_json:
         click.echo(msgspec.json.encode(report).decode())
         raise SystemExit(0 if report.ok else 1)

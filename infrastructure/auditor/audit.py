@@ -190,7 +190,18 @@ class _Audit:
     def _checked_latest(self) -> SignedCheckpoint:
         assert self.key is not None
         try:
-            signed = parse_checkpoint(self.remote.latest_note())
+            note = self.remote.latest_note()
+        except RemoteError as error:
+            if self.state is None:
+                raise
+            raise _fail(
+                1,
+                LOG_TRUNCATED,
+                f"the server serves no checkpoint ({error}) but you verified one of size "
+                f"{self.state.tree_size}: its checkpoints were deleted or the log replaced",
+            ) from None
+        try:
+            signed = parse_checkpoint(note)
         except InvalidCheckpoint as error:
             raise _fail(0, CHECKPOINT_FORGED, f"the latest checkpoint: {error}") from None
         c = signed.checkpoint

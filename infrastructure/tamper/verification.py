@@ -33,12 +33,15 @@ from infrastructure.tamper.claims import SAVED, claims_of, forged
 from infrastructure.tamper.damage import DAMAGE_ERRORS, unreadable
 from infrastructure.tamper.derived_check import check_derived
 from infrastructure.tamper.diagnosis import (
+    LOG_REWRITTEN,
     LOG_TRUNCATED,
     PAYLOAD_ALTERED,
     ROW_DELETED,
     TREE_ALTERED,
+    KnownLeaves,
     Problem,
     displaced_row,
+    first_unlike_known,
     proven_by_frontier,
     rewritten_after,
 )
@@ -103,12 +106,15 @@ def verify_ledger(
     jobs: int = 1,
     derived: bool = True,
     deep: bool = False,
+    known_leaves: KnownLeaves | None = None,
 ) -> VerificationReport:
     """Recomputes and checks the whole log; ``since`` is an auditor's saved checkpoint.
 
     ``jobs`` > 1 hashes chunks in that many worker processes (SQLite files, PostgreSQL).
     With ``derived`` the read models, the tokens table and every checkpoint's heads root
     and views digest are then checked against the events (``deep``: byte for byte).
+    ``known_leaves`` (an audit client's kept leaves, for ``since``) names exactly the first
+    position a rewrite changed.
     """
     started = time.perf_counter()
     if public_key is None:
@@ -122,6 +128,7 @@ def verify_ledger(
                 tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             events = event_table(tx)
             run = _Run(tx, events, public_key, since, chunk_bits)
+            run.known_leaves = known_leaves
             if jobs > 1 and ledger.settings.env.get("SQLITE_DBNAME") != ":memory:":
                 run.workers = (store_access(ledger.settings, events), jobs)
             problem = run.execute()
@@ -171,6 +178,7 @@ class _Run:
         self.tail: list[bytes] = []
         self.workers: tuple[StoreAccess, int] | None = None
         self.verified = 0
+        self.known_leaves: KnownLeaves | None = None
         """Positions up to here were found intact (for naming where the store broke)."""
 
     def execute(self) -> Problem | None:
@@ -244,6 +252,18 @@ class _Run:
             if claim.invalid is not None:
                 return forged(claim)
             if claim.root != root:
+                if claim.label == SAVED and self.known_leaves is not None:
+                    changed = first_unlike_known(self.tx, self.events, self.known_leaves, size)
+                    if changed is not None:
+                        return Problem(
+                            position=changed,
+                            kind=LOG_REWRITTEN,
+                            detail=(
+                                f"position {changed} no longer holds the event your audit state "
+                                f"verified there ({SAVED}, tree size {size}): the log was "
+                                f"rewritten from position {changed}"
+                            ),
+                        )
                 proven = max(
                     self.proven, proven_by_frontier(claim.frontier, frontier, size, claim.root)
                 )

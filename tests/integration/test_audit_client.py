@@ -258,3 +258,69 @@ def test_a_checkpoint_signed_over_edited_read_models_is_named(served: Served) ->
     edit_cluster_name(served.raw, "cluster:polymeris", "Polymeris (falsified)")
     size = served.checkpoint()
     assert failed(served.audit()) == (size, "checkpoint-views-differ")
+
+
+def rewrite_consistently(raw: RawStore, position: int) -> None:
+    """One payload changed and the whole tree recomputed to fit it: a careful intruder."""
+    from infrastructure.merkle import nodes_to_store_after_append
+    from infrastructure.tamper.leaf import leaf_hashes
+
+    payload = raw.state(position)
+    raw.set_state(position, payload.replace(b'"effective_on":"20', b'"effective_on":"19', 1))
+    rows = [
+        (int(p), str(a), int(v), str(t), bytes(s))
+        for p, a, v, t, s in raw.run(
+            f"SELECT {raw.position}, originator_id, originator_version, topic, state "
+            f"FROM {raw.events} ORDER BY {raw.position}"
+        )
+    ]
+    raw.run(f"DELETE FROM {raw.nodes}")
+    for level, index, digest in nodes_to_store_after_append(0, leaf_hashes(rows), {}):
+        raw.run(
+            f"INSERT INTO {raw.nodes} (level, idx, hash) VALUES (?, ?, ?)", (level, index, digest)
+        )
+
+
+def test_a_consistent_rewrite_is_named_exactly_by_verify_with_an_audit_state(
+    served: Served, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from api.cli.main import cli
+
+    assert served.audit(tmp_path).ok
+    target = served.position_of_grant("polymeris")
+    rewrite_consistently(served.raw, target)
+    served.raw.delete_checkpoints_after(0)
+    db = _url(served)
+    plain = CliRunner().invoke(cli, ["verify", "--db", db])
+    assert plain.exit_code == 0, plain.output  # nothing in the database tells
+    note = tmp_path / "saved.note"
+    note.write_text(_note(tmp_path))
+    saved = CliRunner().invoke(cli, ["verify", "--db", db, "--since-checkpoint", str(note)])
+    assert saved.exit_code == 1
+    assert "log-rewritten" in saved.output
+    exact = CliRunner().invoke(cli, ["verify", "--db", db, "--since-state", str(tmp_path)])
+    assert exact.exit_code == 1
+    assert f"at position {target}: log-rewritten" in exact.output
+    assert failed(served.audit(tmp_path))[1] == "log-truncated"  # no checkpoint served now
+    served.checkpoint()  # the server signs over the rewritten log
+    assert failed(served.audit(tmp_path)) == (target, "log-rewritten")
+
+
+def _note(folder: Path) -> str:
+    from infrastructure.auditor.state import load_state
+
+    state = load_state(folder)
+    assert state is not None
+    return state.note
+
+
+def _url(served: Served) -> str:
+    env = served.ledger.settings.env
+    if served.ledger.settings.dialect == "sqlite":
+        return f"sqlite:///{env['SQLITE_DBNAME']}"
+    return (
+        f"postgresql://{env['POSTGRES_USER']}@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
+        f"{env['POSTGRES_DBNAME']}?schema={env['POSTGRES_SCHEMA']}"
+    )
