@@ -32,7 +32,7 @@ db_option = click.option(
 )
 
 
-class DateParam(click.ParamType):
+class DateParam(click.ParamType[date, Any]):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
