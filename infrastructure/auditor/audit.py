@@ -142,6 +142,8 @@ class _Audit:
         self.rechecked = 0
         self.unsigned = 0
         self.spot = (0, 0, 0)
+        self.touched_from: dict[str, int] = {}
+        """Each touched aggregate's version before the new events."""
         self.touched: set[str] = set()
         """Clusters the new events touched (their served status is checked)."""
 
@@ -277,7 +279,10 @@ class _Audit:
         try:
             for batch in self.remote.entries(old_size, size):
                 batch_leaves, events, undecodable = check_batch(batch, expected, heads)
-                self.touched.update(item.aggregate_id for item in batch)
+                for item in batch:
+                    if item.aggregate_id not in self.touched:
+                        self.touched.add(item.aggregate_id)
+                        self.touched_from[item.aggregate_id] = item.version - 1
                 leaves += batch_leaves
                 expected += len(batch)
                 if folding is not None:
@@ -381,6 +386,7 @@ class _Audit:
                 log_moved_on=bool(later),
                 sample=self.sample,
                 touched=None if self.state is None else self.touched,
+                touched_from=self.touched_from,
             )
         except RemoteError as error:
             raise _fail(0, SERVED_VIEW_DIFFERS, str(error)) from None

@@ -47,11 +47,13 @@ def spot_check(
     log_moved_on: bool,
     sample: int,
     touched: set[str] | None = None,
+    touched_from: Mapping[str, int] | None = None,
 ) -> SpotCheck:
     """Served statuses of every cluster (``touched`` None: a first run, one request for all),
     or of those the new events touched plus a random sample; then, if the log has not moved
-    on since the checkpoint, every stage's history. ``later_version(aggregate)``: its
-    version after the checkpoint, if it has events there."""
+    on since the checkpoint, the stage histories they may change. ``later_version(aggregate)``:
+    its version after the checkpoint, if it has events there; ``touched_from``: the version
+    each touched aggregate had before the new events."""
     if touched is None or len(touched) > LIST_ABOVE:
         check = _every_status(remote, clusters, later_version)
     else:
@@ -59,13 +61,41 @@ def spot_check(
     if check.mismatch is not None or log_moved_on:
         return check
     records = sorted(clusters.values(), key=lambda r: r.slug)
-    for stage_id, stage in sorted(stages.items()):
+    chosen = _stages_to_check(stages, clusters, touched, touched_from or {})
+    for stage_id, stage in chosen:
         path = f"/stages/{stage.stage.number}"
         expected = _normalised(stage_history(stage, records))
         if _normalised_json(remote.json(path)) != expected:
             return _result(check.clusters_checked, check.clusters_skipped, 0, stage_id,
                            f"GET {path}", "serves a stage history the log does not imply")
-    return msgspec.structs.replace(check, stages_checked=len(stages))
+    return msgspec.structs.replace(check, stages_checked=len(chosen))
+
+
+def _stages_to_check(
+    stages: Mapping[str, StageRecord],
+    clusters: Mapping[str, ClusterRecord],
+    touched: set[str] | None,
+    touched_from: Mapping[str, int],
+) -> list[tuple[str, StageRecord]]:
+    """Every stage on a first run; later, the stages the new events changed, every stage
+    from the earliest one a touched cluster has a label decision in (later stages' renewals
+    depend on it), and one more at random: each history costs the server a full read."""
+    ordered = sorted(stages.items())
+    if touched is None:
+        return ordered
+    wanted = {key for key in touched if key in stages}
+    decided = [
+        m.stage
+        for key in touched
+        if key in clusters
+        for m in clusters[key].milestones
+        if m.stage is not None and _version_of(m.event_id) > touched_from.get(key, 0)
+    ]
+    if decided:
+        wanted |= {key for key, stage in ordered if stage.stage.number >= min(decided)}
+    if ordered:
+        wanted.add(random.choice(ordered)[0])
+    return [(key, stage) for key, stage in ordered if key in wanted]
 
 
 def _every_status(
@@ -156,3 +186,10 @@ def _result(
         stages_checked=stages,
         mismatch=Mismatch(aggregate_id=aggregate_id, what=what, detail=detail),
     )
+
+
+def _version_of(event_id: str) -> int:
+    try:
+        return int(event_id.rsplit("@", 1)[1])
+    except (IndexError, ValueError):
+        return 0
