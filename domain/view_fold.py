@@ -11,6 +11,7 @@ client recomputes them from the feed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from hashlib import sha256
 from typing import NamedTuple, TypeVar
 
 import msgspec
@@ -60,8 +61,12 @@ class ViewFoldFailed(ValueError):
 class ViewFold:
     """Every view of the ledger, folded event by event in ledger order."""
 
-    def __init__(self, history: History | None = None) -> None:
+    def __init__(self, history: History | None = None, *, stored_forms: bool = False) -> None:
         self.history = history
+        self.stored_forms = stored_forms
+        self.forms: dict[RowKey, bytes] = {}
+        """With ``stored_forms``: SHA-256 of each row's msgpack encoding, the form the read
+        models store, so equal stored bytes need no decoding to be known equal."""
         self.clusters: dict[str, ClusterRecord] = {}
         self.stages: dict[str, StageRecord] = {}
         self.reviews: dict[str, ReviewDigests] = {}
@@ -108,6 +113,7 @@ class ViewFold:
             self._set_cluster(key, advance.record)
             if advance.reviews:
                 self.reviews.setdefault(key, []).extend(_review_rows(key, advance.reviews))
+                self._remember_reviews(key, advance.reviews)
             return
         stage = self.stages.get(key)
         for event in events:
@@ -123,7 +129,10 @@ class ViewFold:
         if key.startswith("cluster:"):
             advance = cluster_record_from_history(history)
             self._set_cluster(key, advance.record)
+            for version, _ in self.reviews.get(key, []):
+                self.forms.pop((key, version), None)
             self.reviews[key] = _review_rows(key, advance.reviews)
+            self._remember_reviews(key, advance.reviews)
         else:
             self._set_stage(key, stage_record_from_history(history))
 
@@ -140,10 +149,18 @@ class ViewFold:
     def _set_cluster(self, key: str, record: ClusterRecord) -> None:
         self.clusters[key] = record
         self._row_digests[CLUSTERS].pop(key, None)
+        if self.stored_forms:
+            self.forms[(key,)] = stored_form(record)
 
     def _set_stage(self, key: str, record: StageRecord) -> None:
         self.stages[key] = record
         self._row_digests[STAGES].pop(key, None)
+        if self.stored_forms:
+            self.forms[(key,)] = stored_form(record)
+
+    def _remember_reviews(self, key: str, reviews: Sequence[Review]) -> None:
+        if self.stored_forms:
+            self.forms.update(((key, r.version), stored_form(r)) for r in reviews)
 
     def _saved(self, key: str) -> _Saved:
         reviews = self.reviews.get(key)
@@ -208,6 +225,14 @@ def _put(table: dict[str, T], key: str, value: T | None) -> None:
         table.pop(key, None)
     else:
         table[key] = value
+
+
+_msgpack = msgspec.msgpack.Encoder().encode
+
+
+def stored_form(row: ClusterRecord | StageRecord | Review) -> bytes:
+    """SHA-256 of a row as the read models store it (msgpack)."""
+    return sha256(_msgpack(row)).digest()
 
 
 def _review_rows(cluster_id: str, reviews: Sequence[Review]) -> ReviewDigests:

@@ -13,10 +13,20 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from hashlib import sha256
 
 import msgspec
 
-from domain.view_digest import CLUSTERS, FACETS, REVIEWS, STAGES, TOKENS, first_difference, key_text
+from domain.view_digest import (
+    CLUSTERS,
+    FACETS,
+    REVIEWS,
+    STAGES,
+    TOKENS,
+    RowKey,
+    first_difference,
+    key_text,
+)
 from domain.view_fold import ViewFold, ViewFoldFailed
 from infrastructure.projections.decoding import EventDecoder
 from infrastructure.projections.read_models import encode_record
@@ -36,7 +46,7 @@ from infrastructure.tamper.heads import Head, heads_root
 from infrastructure.tamper.reads import select_all
 from infrastructure.tamper.view_tables import TOKENS_TABLE, stored_rows
 
-PAGE = 20_000
+PAGE = 50_000
 STORED_VIEWS = (CLUSTERS, REVIEWS, STAGES, FACETS, TOKENS)
 TABLE_OF_VIEW = {
     CLUSTERS: CLUSTER_STATES,
@@ -71,7 +81,7 @@ class _DerivedRun:
     def __init__(self, tx: Tx, events: EventTable, size: int, claims: Sequence[Claim]) -> None:
         self.tx, self.events, self.size = tx, events, size
         self.decoder = EventDecoder()
-        self.fold = ViewFold(history=sql_history(tx, events, self.decoder))
+        self.fold = ViewFold(history=sql_history(tx, events, self.decoder), stored_forms=True)
         self.heads: dict[str, Head] = {}
         committed = [c for c in claims if c.heads_root is not None or c.views_digest is not None]
         self.claims = sorted((c for c in committed if c.size <= size), key=lambda c: c.size)
@@ -145,7 +155,9 @@ class _DerivedRun:
             )
             return Problem(position=self.size, kind=READ_MODEL_DIFFERS, detail=detail), 0
         for checked, view in enumerate(STORED_VIEWS):
-            difference = first_difference(self.fold.rows(view), stored_rows(self.tx, view))
+            expected = list(self.fold.rows(view))
+            known = _known_stored_form(self.fold.forms, dict(expected))
+            difference = first_difference(expected, stored_rows(self.tx, view, known=known))
             if difference is not None:
                 return self._differs(view, *difference), checked
         if deep:
@@ -193,3 +205,17 @@ class _DerivedRun:
     def _expected_stage(self, key: str) -> tuple[object, bytes] | None:
         record = self.fold.stages.get(key)
         return None if record is None else (record.stage.number, encode_record(record))
+
+
+def _known_stored_form(
+    forms: dict[RowKey, bytes], digests: dict[RowKey, bytes]
+) -> Callable[[RowKey, bytes], bytes | None]:
+    """Stored bytes equal to the folded row's encoding stand for the folded row itself."""
+
+    def known(key: RowKey, raw: bytes) -> bytes | None:
+        form = forms.get(key)
+        if form is None or form != sha256(raw).digest():
+            return None
+        return digests.get(key)
+
+    return known
