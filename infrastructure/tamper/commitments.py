@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 import msgspec
 
 from domain.events import LedgerEvent
-from domain.view_digest import CHECKPOINT_VIEWS, CLUSTERS, REVIEWS, STAGES, RowKey, views_digest
+from domain.view_digest import CHECKPOINT_VIEWS, REVIEWS, RowKey, views_digest
 from domain.view_digest import view_digest as digest_of_view
 from domain.view_fold import ViewFold
 from infrastructure.projections.decoding import EventDecoder
@@ -116,11 +116,11 @@ def _review_keys(rows: list[tuple[RowKey, bytes]]) -> Iterator[tuple[tuple[str, 
         yield (str(key[0]), int(key[1])), digest
 
 
-def sql_history(tx: Tx, events: EventTable, decoder: EventDecoder) -> _SqlHistory:
-    return _SqlHistory(tx, events, decoder)
+def sql_history(tx: Tx, events: EventTable, decoder: EventDecoder) -> SqlHistory:
+    return SqlHistory(tx, events, decoder)
 
 
-class _SqlHistory:
+class SqlHistory:
     """An aggregate's events up to a position, read in the caller's transaction."""
 
     def __init__(self, tx: Tx, events: EventTable, decoder: EventDecoder) -> None:
@@ -134,6 +134,3 @@ class _SqlHistory:
             (aggregate_id, position),
         )
         return [self.decoder.decode(str(topic), bytes(state)) for topic, state in rows]
-
-
-__all__ = ["CLUSTERS", "STAGES", "Commitments", "commitments_at", "sql_history", "stored_heads"]
