@@ -20,6 +20,7 @@ MEASURES = (
     ("memory_peak", "memory", "peak memory of rebuild and verify"),
     ("http_reads", "reads", "GET /clusters/{slug}, 32 clients"),
     ("http_commands", "commands", "single commands over HTTP, 16 clients"),
+    ("audit", "audit", "label-ledger audit over HTTP, full and incremental"),
 )
 GROUPS = tuple(group for _, group, _ in MEASURES)
 

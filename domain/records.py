@@ -64,6 +64,19 @@ class ClusterRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         return self.cluster.slug
 
 
+Facet = tuple[str, str]
+
+
+def facets(record: ClusterRecord) -> set[Facet]:
+    """The filterable facts of a cluster: its regions, themes and the stages it was labelled for."""
+    cluster = record.cluster
+    return {
+        *(("region", r) for r in cluster.regions),
+        *(("theme", t) for t in cluster.themes),
+        *(("stage", str(m.stage)) for m in record.milestones if m.kind == "granted"),
+    }
+
+
 def slug_of(cluster_id: str) -> str:
     return cluster_id.removeprefix("cluster:")
 

@@ -27,6 +27,8 @@ ROW_KEYS = {
     "reads-p99",
     "commands",
     "commands-p99",
+    "audit",
+    "audit-incremental",
 }
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import click
+import msgspec
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
@@ -71,6 +72,10 @@ def reports_errors(command: F) -> F:
         except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
             lines = str(error).strip().splitlines()
             fail(f"database error: {lines[0] if lines else type(error).__name__}")
+        except (msgspec.DecodeError, TypeError, ValueError) as error:
+            # Stored data that no longer decodes or has the wrong type: a damaged store
+            # (the corruption fuzzer's finding), not an input of the caller.
+            fail(f"stored data is damaged (run label-ledger verify): {error}")
         except BrokenPipeError:
             # The reader (e.g. `head`) went away: not an error of ours.
             sys.stderr.close()

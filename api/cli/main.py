@@ -6,6 +6,7 @@ import click
 
 from api.cli import (
     archive_commands,
+    audit_commands,
     db_commands,
     history_commands,
     projection_commands,
@@ -26,6 +27,7 @@ COMMAND_MODULES = [
     snapshot_commands,
     db_commands,
     archive_commands,
+    audit_commands,
 ]
 
 

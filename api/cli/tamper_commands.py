@@ -10,6 +10,7 @@ import msgspec
 
 from api.cli.common import db_option, fail, ledger_at, reports_errors
 from api.cli.describe import describe
+from infrastructure.auditor.state import load_state, read_leaves
 from infrastructure.tamper import (
     SigningKey,
     VerifierKey,
@@ -27,7 +28,12 @@ from infrastructure.tamper import (
     verify_ledger,
 )
 from infrastructure.tamper.errors import NoSigningKey
-from infrastructure.tamper.keys import DEFAULT_KEY_NAME, SIGNING_KEY_VARIABLE, write_key_pair
+from infrastructure.tamper.keys import (
+    DEFAULT_KEY_NAME,
+    SIGNING_KEY_VARIABLE,
+    parse_verifier_key,
+    write_key_pair,
+)
 
 key_option = click.option(
     "--key",
@@ -104,6 +110,15 @@ def checkpoint(key_path: str | None, out: str | None, listing: bool, db: str | N
     help="An auditor's saved checkpoint note the log must extend.",
 )
 @click.option(
+    "--since-state",
+    "since_state",
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="An audit client's state directory: its checkpoint must be extended, and a rewrite "
+    "is named at the exact first position that changed.",
+)
+@click.option(
     "--public-key",
     "public_key_value",
     metavar="KEY",
@@ -112,22 +127,45 @@ def checkpoint(key_path: str | None, out: str | None, listing: bool, db: str | N
 )
 @key_option
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, help="Worker processes that hash.")
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also compare each read model's columns and stored bytes with the folded events.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 @reports_errors
 def verify(
     since_path: str | None,
+    since_state: Path | None,
     public_key_value: str | None,
     key_path: str | None,
     jobs: int,
+    deep: bool,
     as_json: bool,
     db: str | None,
 ) -> None:
-    """Recompute every leaf, node and checkpoint root; exit 1 at the first bad position."""
+    """Recompute every leaf, node and checkpoint (root, heads, views), then every read model
+    and the tokens table from the events; exit 1 at the first bad position."""
     since = parse_checkpoint(Path(since_path).read_text()) if since_path else None
     key = _verifier(public_key_value, key_path)
+    known = None
+    if since_state is not None:
+        state = load_state(since_state)
+        if state is None:
+            fail(f"{since_state} holds no audit state (label-ledger audit --state DIR writes one)")
+            return
+        since = parse_checkpoint(state.note)
+        key = key or parse_verifier_key(state.public_key)
+        folder = since_state
+
+        def known(first: int, last: int) -> list[bytes]:
+            return read_leaves(folder, first, last)
+
     with ledger_at(db) as ledger:
-        report = verify_ledger(ledger, public_key=key, since=since, jobs=jobs)
+        report = verify_ledger(
+            ledger, public_key=key, since=since, jobs=jobs, deep=deep, known_leaves=known
+        )
     if as_json:
         click.echo(msgspec.json.encode(report).decode())
         raise SystemExit(0 if report.ok else 1)
@@ -175,13 +213,25 @@ def bundle(slug: str, out: str, key_path: str | None, db: str | None) -> None:
     required=True,
     help="The log's verifier key (file or text).",
 )
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Accept a v1 bundle, which proves its events are in the log but not that it holds all.",
+)
 @reports_errors
-def verify_bundle_command(path: str, public_key_value: str) -> None:
-    """Check a bundle offline (no database): signature, every leaf and inclusion proof."""
-    report = verify_bundle(Path(path).read_bytes(), load_verifier_key(public_key_value))
+def verify_bundle_command(path: str, public_key_value: str, allow_incomplete: bool) -> None:
+    """Check a bundle offline (no database): signature, every leaf and inclusion proof, and
+    that it holds every event of the cluster up to its checkpoint."""
+    report = verify_bundle(
+        Path(path).read_bytes(),
+        load_verifier_key(public_key_value),
+        allow_incomplete=allow_incomplete,
+    )
+    complete = "all" if report.complete else "NOT proven to be all of the"
     click.echo(
         f"OK: {len(report.events)} events of {report.cluster} proven in {report.origin} "
-        f"at tree size {report.tree_size} (root {report.root_hash}, signed {report.signed_at})"
+        f"at tree size {report.tree_size} (root {report.root_hash}, signed {report.signed_at}); "
+        f"{complete} events of {report.cluster} up to it"
     )
     for proven in report.events:
         e = proven.event

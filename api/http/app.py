@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.http import bodies
+from api.http import bodies, event_items
 from api.http.commands import WRITES
 from api.http.gateway import CommandGateway
 from api.http.openapi import msgspec_openapi
@@ -27,6 +27,7 @@ from api.web import install_web
 from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
+from infrastructure.tamper.verification_cache import VerificationCache
 
 # Routes are matched one by one in this order (FastAPI has no routing table), so the
 # most requested come first: a cluster's status. Commands never reach FastAPI: the
@@ -42,8 +43,10 @@ ROUTERS = (
     problem_types.router,
 )
 DESCRIBED_BODIES: tuple[type, ...] = (
-    bodies.EventPage,
-    bodies.AggregateHistory,
+    event_items.FeedPage,
+    event_items.AggregateHistory,
+    tamper.LeafInputs,
+    tamper.Bundle,
     bodies.Health,
     queries.ClusterStatusView,
     queries.StageSummaryView,
@@ -97,6 +100,7 @@ def create_app(ledger: Ledger) -> LedgerAPI:
     app.state.ledger = ledger
     app.state.store_where = ledger.settings.where
     app.state.status_cache = status_cache_for(ledger)
+    app.state.verification_cache = VerificationCache()
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -197,7 +197,7 @@ class _Loader:
             seq=line.seq,
             tree_size=size,
             root_hash=checkpoint.root_hash,
-            signed_at=checkpoint.timestamp,
+            signed_at=checkpoint.timestamp or "",
             origin=checkpoint.origin,
             key_id=signed.signatures[0].key_id.hex(),
             note=line.note,

@@ -184,6 +184,16 @@ class RootBuilder:
         self._pending: list[bytes] = []
         self._size = 0
 
+    @classmethod
+    def resume(cls, size: int, frontier: Sequence[bytes]) -> RootBuilder:
+        """Continues a tree of ``size`` leaves from its frontier (``RootBuilder.frontier``)."""
+        if len(frontier) != size.bit_count() or not all(is_hash(h) for h in frontier):
+            raise ValueError(f"a frontier of a tree of size {size} has {size.bit_count()} hashes")
+        builder = cls()
+        builder._pending = list(frontier)
+        builder._size = size
+        return builder
+
     @property
     def size(self) -> int:
         return self._size

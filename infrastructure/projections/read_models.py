@@ -22,6 +22,7 @@ from domain.records import (
     advance_cluster_record,
     cluster_record_from_history,
     evolve_stage_record,
+    facets,
     stage_record_from_history,
 )
 from infrastructure.projections.decoding import EventDecoder
@@ -36,7 +37,6 @@ from infrastructure.store.bulk import delete_rows, insert_rows
 from infrastructure.store.sql import Tx
 
 R = TypeVar("R", ClusterRecord, StageRecord)
-Facet = tuple[str, str]
 # Position, aggregate id, topic, stored state, and the event itself when the caller
 # already holds it in its stored form (decoding.as_stored), else None.
 PendingRow = tuple[int, str, str, bytes, LedgerEvent | None]
@@ -288,13 +288,3 @@ def _by_aggregate(rows: Sequence[PendingRow]) -> dict[str, list[PendingRow]]:
         elif row[1].startswith(PROJECTED):
             groups[row[1]] = [row]
     return groups
-
-
-def facets(record: ClusterRecord) -> set[Facet]:
-    """The filterable facts of a cluster: its regions, themes and the stages it was labelled for."""
-    cluster = record.cluster
-    return {
-        *(("region", r) for r in cluster.regions),
-        *(("theme", t) for t in cluster.themes),
-        *(("stage", str(m.stage)) for m in record.milestones if m.kind == "granted"),
-    }

@@ -56,13 +56,33 @@ Progress = Callable[[RebuildProgress], None]
 
 
 def rebuild_projections(
-    ledger: Ledger, progress: Progress | None = None, *, batch_size: int = BATCH_SIZE
+    ledger: Ledger,
+    progress: Progress | None = None,
+    *,
+    batch_size: int = BATCH_SIZE,
+    verify: bool = True,
 ) -> RebuildReport:
-    """Drops every read model and rebuilds it from the first event."""
+    """Drops every read model and rebuilds it from the first event.
+
+    The log is verified first (leaves, tree, checkpoints): on a broken log nothing is
+    dropped or written, and the failure names the first bad position.
+    """
+    if verify:
+        _require_intact_log(ledger)
     with ledger.write() as tx:
         drop_tables(tx)
         create_tables(tx)
     return follow(ledger, progress, batch_size=batch_size)
+
+
+def _require_intact_log(ledger: Ledger) -> None:
+    from infrastructure.tamper.errors import MerkleLogDamaged
+    from infrastructure.tamper.verification import verify_ledger
+
+    report = verify_ledger(ledger, derived=False)
+    if not report.ok:
+        msg = f"refusing to rebuild the read models from a broken log: {report.summary()}"
+        raise MerkleLogDamaged(msg)
 
 
 def catch_up_projections(ledger: Ledger) -> Ledger:

@@ -15,6 +15,7 @@ from infrastructure.tamper.checkpoints import (
     make_checkpoint,
 )
 from infrastructure.tamper.diagnosis import Problem
+from infrastructure.tamper.feed import LeafInputs
 from infrastructure.tamper.keys import (
     PublicKeyInfo,
     SigningKey,
@@ -25,7 +26,12 @@ from infrastructure.tamper.keys import (
     public_key_info,
 )
 from infrastructure.tamper.leaf import LEAF_VERSION
-from infrastructure.tamper.merkle_log import MerkleLogHook, ledger_signing_key, merkle_log_hook
+from infrastructure.tamper.merkle_log import (
+    MerkleLogHook,
+    ledger_public_key,
+    ledger_signing_key,
+    merkle_log_hook,
+)
 from infrastructure.tamper.notes import SignedCheckpoint, parse_checkpoint
 from infrastructure.tamper.proofs import (
     ConsistencyProof,
@@ -42,6 +48,7 @@ __all__ = [
     "CheckpointInfo",
     "ConsistencyProof",
     "InclusionProof",
+    "LeafInputs",
     "MerkleLogHook",
     "Problem",
     "PublicKeyInfo",
@@ -56,6 +63,7 @@ __all__ = [
     "encode_bundle",
     "inclusion_proof_at",
     "latest_checkpoint",
+    "ledger_public_key",
     "ledger_signing_key",
     "list_checkpoints",
     "load_signing_key",

@@ -13,8 +13,15 @@ from domain.events import LedgerEvent
 from domain.values import cluster_id
 from infrastructure.event_catalogue import current_topics, legacy_schema
 from infrastructure.merkle import verify_inclusion
-from infrastructure.tamper.bundle_format import BUNDLE_FORMAT, Bundle, BundledEvent, encode_bundle
+from infrastructure.tamper.bundle_format import (
+    BUNDLE_FORMAT,
+    BUNDLE_V1,
+    Bundle,
+    BundledEvent,
+    encode_bundle,
+)
 from infrastructure.tamper.errors import InvalidBundle, InvalidCheckpoint
+from infrastructure.tamper.heads import proves_head
 from infrastructure.tamper.keys import VerifierKey
 from infrastructure.tamper.leaf import DECODE_ERRORS, LEAF_VERSION, UndecodableEvent, leaf_hash_of
 from infrastructure.tamper.notes import SignedCheckpoint, parse_checkpoint
@@ -27,6 +34,8 @@ class ProvenEvent(msgspec.Struct, frozen=True):
 
 class BundleReport(msgspec.Struct, frozen=True, kw_only=True):
     cluster: str
+    complete: bool
+    """Whether the bundle proves it holds every event of the cluster up to its checkpoint."""
     origin: str
     tree_size: int
     root_hash: str
@@ -35,20 +44,34 @@ class BundleReport(msgspec.Struct, frozen=True, kw_only=True):
     events: list[ProvenEvent]
 
 
-def verify_bundle(data: bytes, key: VerifierKey) -> BundleReport:
-    """Returns the proven history, or raises ``InvalidBundle`` naming what does not verify."""
+def verify_bundle(data: bytes, key: VerifierKey, *, allow_incomplete: bool = False) -> BundleReport:
+    """Returns the proven history, or raises ``InvalidBundle`` naming what does not verify.
+
+    A bundle must prove itself complete (a v2 bundle's head proof) unless
+    ``allow_incomplete``, which accepts a v1 bundle proving inclusion only.
+    """
     bundle = _decode(data)
     signed = _checked_checkpoint(bundle, key)
     checkpoint = signed.checkpoint
     _check_sequence(bundle)
     for item in bundle.events:
         _check_inclusion(item, checkpoint.tree_size, checkpoint.root_hash)
+    complete = bundle.format == BUNDLE_FORMAT
+    if complete:
+        _check_complete(bundle, checkpoint.heads_root)
+    elif not allow_incomplete:
+        msg = (
+            "a v1 bundle proves its events are in the log, not that none was left out; "
+            "ask for a new bundle (or accept it with --allow-incomplete)"
+        )
+        raise InvalidBundle(msg)
     return BundleReport(
         cluster=bundle.cluster,
+        complete=complete,
         origin=checkpoint.origin,
         tree_size=checkpoint.tree_size,
         root_hash=checkpoint.root_hash.hex(),
-        signed_at=checkpoint.timestamp,
+        signed_at=checkpoint.timestamp or "",
         key=f"{key.name}+{key.key_id.hex()}",
         events=[ProvenEvent(item.position, _event_of(item)) for item in bundle.events],
     )
@@ -61,7 +84,7 @@ def _decode(data: bytes) -> Bundle:
         raise InvalidBundle(f"not a readable bundle: {error}") from None
     if encode_bundle(bundle) != data:
         raise InvalidBundle("the bundle is not byte for byte as written (edited or re-encoded)")
-    if bundle.format != BUNDLE_FORMAT or bundle.leaf_encoding != LEAF_VERSION:
+    if bundle.format not in (BUNDLE_FORMAT, BUNDLE_V1) or bundle.leaf_encoding != LEAF_VERSION:
         msg = (
             f"unsupported bundle format {bundle.format!r} / leaf encoding {bundle.leaf_encoding!r}"
         )
@@ -95,6 +118,24 @@ def _check_sequence(bundle: Bundle) -> None:
         if item.position <= previous:
             raise InvalidBundle(f"position {item.position} is out of order")
         previous = item.position
+
+
+def _check_complete(bundle: Bundle, heads_root: bytes | None) -> None:
+    """The last bundled event is the cluster's head that the checkpoint signed."""
+    head = bundle.head
+    if head is None or heads_root is None:
+        raise InvalidBundle("a v2 bundle needs a head proof and a checkpoint with a heads root")
+    aggregate = cluster_id(bundle.cluster)
+    if head.aggregate_id != aggregate or not proves_head(head, heads_root):
+        raise InvalidBundle(f"the head of {aggregate} is not proven by the checkpoint")
+    last = bundle.events[-1] if bundle.events else None
+    if last is None or (last.version, last.position) != (head.version, head.position):
+        held = "no event" if last is None else f"version {last.version} (position {last.position})"
+        msg = (
+            f"the checkpoint says {aggregate} was at version {head.version} (position "
+            f"{head.position}) but the bundle ends at {held}: events were left out"
+        )
+        raise InvalidBundle(msg)
 
 
 def _check_inclusion(item: BundledEvent, size: int, root: bytes) -> None:

@@ -14,12 +14,15 @@ from infrastructure.merkle import (
     verify_inclusion,
 )
 from infrastructure.tamper.bundle_format import BUNDLE_FORMAT, Bundle, BundledEvent
-from infrastructure.tamper.checkpoints import make_checkpoint, require_latest
-from infrastructure.tamper.errors import MerkleLogDamaged
+from infrastructure.tamper.checkpoints import StoredCheckpoint, make_checkpoint, require_latest
+from infrastructure.tamper.commitments import stored_heads
+from infrastructure.tamper.errors import MerkleLogDamaged, NoCheckpoint
 from infrastructure.tamper.event_rows import event_table
+from infrastructure.tamper.heads import Head, HeadProof, head_proof, heads_root
 from infrastructure.tamper.keys import SigningKey
 from infrastructure.tamper.leaf import LEAF_VERSION, leaf_hashes
 from infrastructure.tamper.node_store import fetch_nodes
+from infrastructure.tamper.notes import parse_checkpoint
 
 if TYPE_CHECKING:
     from infrastructure.ledger import Ledger
@@ -46,6 +49,14 @@ def build_bundle(ledger: Ledger, slug: str, *, signer: SigningKey | None = None)
         size = latest.tree_size
         wanted = {c for row in covered for c in inclusion_proof_coordinates(row[0] - 1, size)}
         nodes = fetch_nodes(tx, wanted)
+        heads = stored_heads(tx, events, up_to=size)
+    if not covered:
+        msg = (
+            f"no event of {slug} is covered by the latest checkpoint (tree size {size}); "
+            "sign a new one first (--key)"
+        )
+        raise NoCheckpoint(msg)
+    head = _head_proof(latest, heads, cluster_id(slug))
     leaves = leaf_hashes(covered)
     bundled = []
     for row, leaf in zip(covered, leaves, strict=True):
@@ -79,5 +90,24 @@ def build_bundle(ledger: Ledger, slug: str, *, signer: SigningKey | None = None)
         cluster=slug,
         checkpoint=latest.note,
         events=bundled,
+        head=head,
     )
     return WrittenBundle(bundle=bundle, tree_size=size, later_events=len(rows) - len(covered))
+
+
+def _head_proof(latest: StoredCheckpoint, heads: dict[str, Head], aggregate_id: str) -> HeadProof:
+    """The cluster's head proven in the checkpoint's heads tree, or why it cannot be."""
+    committed = parse_checkpoint(latest.note).checkpoint.heads_root
+    if committed is None:
+        msg = (
+            f"checkpoint #{latest.seq} predates heads commitments, so it cannot prove a "
+            "bundle complete: sign a new checkpoint first (--key)"
+        )
+        raise NoCheckpoint(msg)
+    if heads_root(heads) != committed:
+        msg = (
+            f"the events up to {latest.tree_size} no longer give the heads root checkpoint "
+            f"#{latest.seq} signed; run label-ledger verify"
+        )
+        raise MerkleLogDamaged(msg)
+    return head_proof(heads, aggregate_id)

@@ -20,6 +20,7 @@ from infrastructure.merkle import (
     root_from_nodes,
 )
 from infrastructure.store.sql import Tx
+from infrastructure.tamper.commitments import Commitments, commitments_at
 from infrastructure.tamper.errors import (
     InconsistentCheckpoint,
     MerkleLogDamaged,
@@ -89,7 +90,7 @@ def checkpoint_current_tree(
     """Signs and stores a checkpoint of the whole stored tree (caller serialises writers)."""
     size = stored_tree_size(tx, events)
     nodes = fetch_nodes(tx, root_coordinates(size))
-    return sign_and_store(tx, key, size, nodes, now)
+    return sign_and_store(tx, key, size, nodes, now, commitments_at(tx, events, size))
 
 
 def sign_and_store(
@@ -98,6 +99,7 @@ def sign_and_store(
     size: int,
     nodes: dict[NodeCoordinate, bytes],
     now: datetime | None = None,
+    commitments: Commitments | None = None,
 ) -> StoredCheckpoint:
     """Signs tree size ``size`` (``nodes`` holds its root decomposition) after the check."""
     latest = latest_stored_checkpoint(tx)
@@ -115,13 +117,15 @@ def sign_and_store(
         tree_size=size,
         root_hash=root,
         timestamp=moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        heads_root=None if commitments is None else commitments.heads_root,
+        views_digest=None if commitments is None else commitments.views_digest,
     )
     signed = sign_checkpoint(checkpoint, key)
     stored = StoredCheckpoint(
         seq=(latest.seq + 1) if latest else 1,
         tree_size=size,
         root_hash=root,
-        signed_at=checkpoint.timestamp,
+        signed_at=checkpoint.timestamp or "",
         origin=key.name,
         key_id=key.key_id.hex(),
         note=signed.note,

@@ -94,9 +94,9 @@ def _compare_leaves(
         stored = level_range(tx, 0, start, start + len(leaves))
     if stored == leaves:
         return None
-    indexed = indexed_level_range(tx, 0, start, start + len(leaves))
+    by_index = indexed_level_range(tx, 0, start, start + len(leaves))
     for offset, leaf in enumerate(leaves):
-        held = indexed.get(start + offset)
+        held = by_index.get(start + offset)
         if held is None:
             return Finding(start + offset + 1, LEAF_MISSING)
         if held != leaf:

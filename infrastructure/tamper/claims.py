@@ -27,6 +27,8 @@ class Claim(msgspec.Struct, kw_only=True):
     signed_at: str
     frontier: bytes
     invalid: str | None
+    heads_root: bytes | None = None
+    views_digest: bytes | None = None
 
 
 def forged(claim: Claim) -> Problem:
@@ -46,9 +48,11 @@ def claims_of(tx: Tx, key: VerifierKey | None, since: SignedCheckpoint | None) -
                 label=SAVED,
                 size=c.tree_size,
                 root=c.root_hash,
-                signed_at=c.timestamp,
+                signed_at=c.timestamp or "",
                 frontier=b"",
                 invalid=_signature_problem(since, key),
+                heads_root=c.heads_root,
+                views_digest=c.views_digest,
             )
         )
     return claims
@@ -75,9 +79,11 @@ def _stored_claim(row: StoredCheckpoint, key: VerifierKey | None) -> Claim:
         label=label,
         size=c.tree_size,
         root=c.root_hash,
-        signed_at=c.timestamp,
+        signed_at=c.timestamp or "",
         frontier=row.frontier,
         invalid=invalid,
+        heads_root=c.heads_root,
+        views_digest=c.views_digest,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from hashlib import sha256
 from typing import TYPE_CHECKING
@@ -12,7 +12,13 @@ import msgspec
 from infrastructure.merkle import HASH_SIZE, root_coordinates
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.event_rows import EventTable
-from infrastructure.tamper.leaf import StoredRow, UndecodableEvent, leaf_data, recorded_at
+from infrastructure.tamper.leaf import (
+    StoredRow,
+    UndecodableEvent,
+    leaf_data,
+    recorded_at,
+    wrong_type,
+)
 from infrastructure.tamper.node_store import NODES_TABLE
 
 if TYPE_CHECKING:
@@ -25,8 +31,13 @@ LOG_TRUNCATED = "log-truncated"
 LOG_REWRITTEN = "log-rewritten"
 CHECKPOINT_FORGED = "checkpoint-forged"
 TREE_ALTERED = "tree-altered"
+CHECKPOINT_HEADS_DIFFER = "checkpoint-heads-differ"
+CHECKPOINT_VIEWS_DIFFER = "checkpoint-views-differ"
+READ_MODEL_DIFFERS = "read-model-differs"
 
 _PAGE = 10_000
+KnownLeaves = Callable[[int, int], list[bytes]]
+"""``(first, last)`` positions -> the leaves an auditor verified there (``leaves.bin``)."""
 
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,6 +51,10 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True):
 def displaced_row(tx: Tx, events: EventTable, position: int) -> Problem:
     """An event whose leaf no longer fits: moved from another position, or altered."""
     row = events.rows(tx, position - 1, position)[0]
+    wrong = wrong_type(row)
+    if wrong is not None:
+        detail = f"the stored event at position {position} was edited: {wrong}"
+        return Problem(position=position, kind=PAYLOAD_ALTERED, detail=detail)
     origin = _recorded_position(tx, events, row)
     label = f"{row[1]}@{row[2]}"
     if origin is not None:
@@ -54,6 +69,29 @@ def displaced_row(tx: Tx, events: EventTable, position: int) -> Problem:
         detail=f"event {label} at position {position} no longer matches its leaf "
         "(payload hash differs)",
     )
+
+
+def first_unlike_known(tx: Tx, events: EventTable, known: KnownLeaves, size: int) -> int | None:
+    """The first position up to ``size`` whose event no longer gives the leaf an auditor
+    verified there."""
+    after = 0
+    while after < size:
+        rows = events.rows(tx, after, min(after + _PAGE, size))
+        if not rows:
+            return after + 1
+        kept = known(after + 1, rows[-1][0])
+        for offset, row in enumerate(rows):
+            expected = after + offset + 1
+            if row[0] != expected or offset >= len(kept):
+                return expected
+            try:
+                leaf = _leaf_at(*row)
+            except UndecodableEvent:
+                return expected
+            if leaf != kept[offset]:
+                return expected
+        after = rows[-1][0]
+    return None
 
 
 def rewritten_after(tx: Tx, events: EventTable, claim: Claim, proven: int) -> Problem:

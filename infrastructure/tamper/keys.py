@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from infrastructure.tamper.errors import SigningKeyError
 
 SIGNING_KEY_VARIABLE = "LEDGER_SIGNING_KEY"
+PUBLIC_KEY_VARIABLE = "LEDGER_PUBLIC_KEY"
 DEFAULT_KEY_NAME = "label-ledger.example/poles-de-competitivite"
 ED25519 = b"\x01"
 _PRIVATE_PREFIX = "PRIVATE+KEY+"
@@ -108,8 +109,9 @@ def key_id(name: str, public_key: bytes) -> bytes:
 
 
 def check_key_name(name: str) -> None:
-    if not name or "+" in name or any(c.isspace() for c in name):
-        msg = f"invalid key name {name!r}: non-empty, no spaces and no '+'"
+    """C2SP: a non-empty name without '+', spaces or control characters (it is a note line)."""
+    if not name or "+" in name or any(c.isspace() or not c.isprintable() for c in name):
+        msg = f"invalid key name {name!r}: non-empty, no spaces, control characters or '+'"
         raise SigningKeyError(msg)
 
 
@@ -152,6 +154,21 @@ def configured_signing_key(environ: dict[str, str] | None = None) -> SigningKey 
     env = os.environ if environ is None else environ
     path = env.get(SIGNING_KEY_VARIABLE)
     return load_signing_key(path) if path else None
+
+
+def configured_verifier_key(environ: dict[str, str] | None = None) -> VerifierKey | None:
+    """The published key named by ``LEDGER_PUBLIC_KEY`` (a ``.pub`` file or the key's text),
+    so a server can publish it without holding the private key."""
+    env = os.environ if environ is None else environ
+    value = env.get(PUBLIC_KEY_VARIABLE)
+    if not value:
+        return None
+    path = Path(value)
+    text = _read_key_file(path, "public key") if path.is_file() else value.strip()
+    if text.startswith(_PRIVATE_PREFIX):
+        msg = f"{PUBLIC_KEY_VARIABLE} holds a private key; give the public one (FILE.pub)"
+        raise SigningKeyError(msg)
+    return parse_verifier_key(text)
 
 
 def write_key_pair(path: str | Path, key: SigningKey) -> tuple[Path, Path]:

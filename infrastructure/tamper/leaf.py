@@ -50,7 +50,7 @@ class UndecodableEvent(ValueError):
         self.position = position
 
 
-class _Envelope(msgspec.Struct):
+class Envelope(msgspec.Struct):
     # Only the fields the leaf needs; msgspec skips the rest of the event unread.
     timestamp: str
     actor: str
@@ -58,7 +58,7 @@ class _Envelope(msgspec.Struct):
     idempotency_key: str | None = None
 
 
-_decode_envelope = msgspec.json.Decoder(_Envelope).decode
+decode_envelope = msgspec.json.Decoder(Envelope).decode
 # Invalid UTF-8 inside a field that is decoded surfaces as UnicodeDecodeError.
 DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError)
 _encode = msgspec.json.Encoder().encode
@@ -93,33 +93,116 @@ def leaf_hash_of(position: int, aggregate_id: str, version: int, topic: str, sta
 def leaf_hashes(rows: Sequence[StoredRow]) -> list[bytes]:
     """Leaf hashes of many stored rows; the hot path of appending and of verification."""
     try:
-        envelopes = [_decode_envelope(row[4]) for row in rows]
-    except DECODE_ERRORS:
+        envelopes = [decode_envelope(row[4]) for row in rows]
+    except (*DECODE_ERRORS, TypeError):
         _raise_first_undecodable(rows)
         raise
     digest = sha256
     encode = _encode
     prefix = _HASHED_PREFIX
     # One comprehension, locals only: this runs once per event of the ledger.
+    try:
+        return [
+            digest(
+                prefix
+                + encode(
+                    (
+                        position,
+                        aggregate_id,
+                        version,
+                        topic,
+                        e.timestamp,
+                        e.effective_on,
+                        e.actor,
+                        e.idempotency_key,
+                        digest(state).hexdigest(),
+                    )
+                )
+            ).digest()
+            for (position, aggregate_id, version, topic, state), e in zip(
+                rows, envelopes, strict=True
+            )
+        ]
+    except TypeError:
+        _raise_first_undecodable(rows)
+        raise
+
+
+class LeafInputs(msgspec.Struct, frozen=True, kw_only=True):
+    """One event as its leaf hashes it, as the feed serves it; ``payload`` is None when
+    redacted (the leaf needs only its hash)."""
+
+    position: int
+    aggregate_id: str
+    version: int
+    topic: str
+    recorded_at: str
+    effective_on: str
+    actor: str
+    idempotency_key: str | None
+    payload_sha256: str
+    payload: bytes | None
+
+
+def leaf_hash_of_inputs(item: LeafInputs) -> bytes:
+    """The leaf of a feed entry, from its served fields alone."""
+    return sha256(
+        _HASHED_PREFIX
+        + _encode(
+            (
+                item.position,
+                item.aggregate_id,
+                item.version,
+                item.topic,
+                item.recorded_at,
+                item.effective_on,
+                item.actor,
+                item.idempotency_key,
+                item.payload_sha256,
+            )
+        )
+    ).digest()
+
+
+def leaf_hashes_of_inputs(items: Sequence[LeafInputs]) -> list[bytes]:
+    """Leaves of many feed entries (the audit client's hot path)."""
+    digest, encode, prefix = sha256, _encode, _HASHED_PREFIX
     return [
         digest(
             prefix
             + encode(
                 (
-                    position,
-                    aggregate_id,
-                    version,
-                    topic,
-                    e.timestamp,
-                    e.effective_on,
-                    e.actor,
-                    e.idempotency_key,
-                    digest(state).hexdigest(),
+                    i.position,
+                    i.aggregate_id,
+                    i.version,
+                    i.topic,
+                    i.recorded_at,
+                    i.effective_on,
+                    i.actor,
+                    i.idempotency_key,
+                    i.payload_sha256,
                 )
             )
         ).digest()
-        for (position, aggregate_id, version, topic, state), e in zip(rows, envelopes, strict=True)
+        for i in items
     ]
+
+
+def inputs_disagree(item: LeafInputs) -> str | None:
+    """Why a feed entry's fields are not those of its own payload, if they are not."""
+    payload = item.payload
+    if payload is None:
+        return None
+    if sha256(payload).hexdigest() != item.payload_sha256:
+        return "its payload does not have the SHA-256 it is served with"
+    try:
+        e = decode_envelope(payload)
+    except DECODE_ERRORS as error:
+        return f"its payload is not an event: {error}"
+    served = (item.recorded_at, item.effective_on, item.actor, item.idempotency_key)
+    if (e.timestamp, e.effective_on, e.actor, e.idempotency_key) != served:
+        return "its recorded time, effective date, actor or key differ from its payload's"
+    return None
 
 
 def recorded_at(position: int, state: bytes) -> str:
@@ -127,13 +210,32 @@ def recorded_at(position: int, state: bytes) -> str:
     return _envelope_at(position, state).timestamp
 
 
-def _envelope_at(position: int, state: bytes) -> _Envelope:
+def _envelope_at(position: int, state: bytes) -> Envelope:
     try:
-        return _decode_envelope(state)
+        return decode_envelope(state)
     except DECODE_ERRORS as error:
         raise UndecodableEvent(position, str(error)) from None
 
 
 def _raise_first_undecodable(rows: Iterable[StoredRow]) -> None:
     for row in rows:
+        wrong = wrong_type(row)
+        if wrong is not None:
+            raise UndecodableEvent(row[0], wrong)
         _envelope_at(row[0], row[4])
+
+
+_COLUMN_TYPES = (
+    ("aggregate id", str),
+    ("version", int),
+    ("topic", str),
+    ("payload", bytes),
+)
+
+
+def wrong_type(row: StoredRow) -> str | None:
+    """A stored row whose columns hold values of another type (a database edited by hand)."""
+    for (column, kind), value in zip(_COLUMN_TYPES, row[1:], strict=True):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"its {column} is a {type(value).__name__}, not a {kind.__name__}"
+    return None

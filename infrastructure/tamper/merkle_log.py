@@ -21,8 +21,15 @@ from infrastructure.merkle import (
 from infrastructure.store.hooks import AppendedEvent
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.checkpoints import create_checkpoint_table, sign_and_store
+from infrastructure.tamper.commitments import commitments_at
 from infrastructure.tamper.errors import MerkleLogDamaged
-from infrastructure.tamper.keys import SigningKey, configured_signing_key
+from infrastructure.tamper.event_rows import event_table
+from infrastructure.tamper.keys import (
+    SigningKey,
+    VerifierKey,
+    configured_signing_key,
+    configured_verifier_key,
+)
 from infrastructure.tamper.leaf import leaf_hashes
 from infrastructure.tamper.node_store import create_node_table, fetch_nodes, insert_nodes
 
@@ -33,8 +40,9 @@ if TYPE_CHECKING:
 class MerkleLogHook:
     """Writes each appended event's leaf and the tree nodes it completes."""
 
-    def __init__(self, signer: SigningKey | None = None) -> None:
+    def __init__(self, signer: SigningKey | None = None, public: VerifierKey | None = None) -> None:
         self.signer = signer
+        self.public_key = signer.verifier if signer is not None else public
 
     def create_tables(self, tx: Tx) -> None:
         create_node_table(tx)
@@ -65,17 +73,30 @@ class MerkleLogHook:
             size = old_size + len(appended)
             nodes.update(((level, index), digest) for level, index, digest in created)
             root_nodes = {c: nodes[c] for c in root_coordinates(size)}
-            sign_and_store(tx, self.signer, size, root_nodes)
+            commitments = commitments_at(tx, event_table(tx), size, appended)
+            sign_and_store(tx, self.signer, size, root_nodes, commitments=commitments)
 
 
 def merkle_log_hook() -> MerkleLogHook:
-    """The hook factory of the composition root (reads ``LEDGER_SIGNING_KEY`` now)."""
-    return MerkleLogHook(configured_signing_key())
+    """The hook factory of the composition root (reads ``LEDGER_SIGNING_KEY`` and
+    ``LEDGER_PUBLIC_KEY`` now)."""
+    return MerkleLogHook(configured_signing_key(), configured_verifier_key())
 
 
 def ledger_signing_key(ledger: Ledger) -> SigningKey | None:
     """The signing key the ledger was opened with (``LEDGER_SIGNING_KEY``), if any."""
+    hook = _hook(ledger)
+    return None if hook is None else hook.signer
+
+
+def ledger_public_key(ledger: Ledger) -> VerifierKey | None:
+    """The key checkpoints are checked with: the signing key's, else ``LEDGER_PUBLIC_KEY``."""
+    hook = _hook(ledger)
+    return None if hook is None else hook.public_key
+
+
+def _hook(ledger: Ledger) -> MerkleLogHook | None:
     for hook in ledger.store.hooks:
         if isinstance(hook, MerkleLogHook):
-            return hook.signer
+            return hook
     return None

@@ -30,19 +30,24 @@ from infrastructure.merkle import (
 from infrastructure.store.sql import Tx
 from infrastructure.tamper import chunks
 from infrastructure.tamper.claims import SAVED, claims_of, forged
+from infrastructure.tamper.damage import DAMAGE_ERRORS, unreadable
+from infrastructure.tamper.derived_check import check_derived
 from infrastructure.tamper.diagnosis import (
+    LOG_REWRITTEN,
     LOG_TRUNCATED,
     PAYLOAD_ALTERED,
     ROW_DELETED,
     TREE_ALTERED,
+    KnownLeaves,
     Problem,
     displaced_row,
+    first_unlike_known,
     proven_by_frontier,
     rewritten_after,
 )
 from infrastructure.tamper.event_rows import EventTable, event_table
 from infrastructure.tamper.keys import VerifierKey
-from infrastructure.tamper.merkle_log import ledger_signing_key
+from infrastructure.tamper.merkle_log import ledger_public_key
 from infrastructure.tamper.node_store import fetch_nodes, first_node_beyond
 from infrastructure.tamper.notes import SignedCheckpoint
 from infrastructure.tamper.parallel import StoreAccess, outcomes_in_order, store_access
@@ -64,6 +69,10 @@ class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
     checkpoints_checked: int
     signatures_checked: bool
     extends_checkpoint: int | None
+    views_checked: int = 0
+    """Stored views (read models, tokens) found equal to what the events imply."""
+    checkpoint_commitments_checked: int = 0
+    """Checkpoints whose heads root and views digest the events were found to give."""
     seconds: float
     problem: Problem | None
 
@@ -83,7 +92,8 @@ class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
         )
         return (
             f"OK: tree size {self.tree_size}, root {self.root_hash}; "
-            f"{self.checkpoints_checked} checkpoint(s) consistent ({signatures}){extends}"
+            f"{self.checkpoints_checked} checkpoint(s) consistent ({signatures}){extends}; "
+            f"{self.views_checked} derived view(s) equal to what the events imply"
         )
 
 
@@ -94,33 +104,51 @@ def verify_ledger(
     since: SignedCheckpoint | None = None,
     chunk_bits: int = CHUNK_BITS,
     jobs: int = 1,
+    derived: bool = True,
+    deep: bool = False,
+    known_leaves: KnownLeaves | None = None,
 ) -> VerificationReport:
     """Recomputes and checks the whole log; ``since`` is an auditor's saved checkpoint.
 
     ``jobs`` > 1 hashes chunks in that many worker processes (SQLite files, PostgreSQL).
+    With ``derived`` the read models, the tokens table and every checkpoint's heads root
+    and views digest are then checked against the events (``deep``: byte for byte).
+    ``known_leaves`` (an audit client's kept leaves, for ``since``) names exactly the first
+    position a rewrite changed.
     """
     started = time.perf_counter()
     if public_key is None:
-        signer = ledger_signing_key(ledger)
-        public_key = signer.verifier if signer is not None else None
-    with ledger.read() as tx:
-        if tx.dialect == "postgresql":
-            # One snapshot for the whole run, so concurrent appends cannot skew it.
-            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        events = event_table(tx)
-        run = _Run(tx, events, public_key, since, chunk_bits)
-        if jobs > 1 and ledger.settings.env.get("SQLITE_DBNAME") != ":memory:":
-            run.workers = (store_access(ledger.settings, events), jobs)
-        problem = run.execute()
+        public_key = ledger_public_key(ledger)
+    run: _Run | None = None
+    check = None
+    try:
+        with ledger.read() as tx:
+            if tx.dialect == "postgresql":
+                # One snapshot for the whole run, so concurrent appends cannot skew it.
+                tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            events = event_table(tx)
+            run = _Run(tx, events, public_key, since, chunk_bits)
+            run.known_leaves = known_leaves
+            if jobs > 1 and ledger.settings.env.get("SQLITE_DBNAME") != ":memory:":
+                run.workers = (store_access(ledger.settings, events), jobs)
+            problem = run.execute()
+            if problem is None and derived:
+                check = check_derived(tx, events, run.size, run.claims, deep=deep)
+                problem = check.problem
+    except DAMAGE_ERRORS as error:
+        # The store itself is damaged where the run got to: a finding, never a crash.
+        problem = unreadable(ledger, 0 if run is None else run.verified, error)
     return VerificationReport(
         ok=problem is None,
-        tree_size=run.size,
-        root_hash=run.root.hex(),
-        checkpoints_checked=run.checkpoints_checked,
+        tree_size=0 if run is None else run.size,
+        root_hash=(EMPTY_ROOT if run is None else run.root).hex(),
+        checkpoints_checked=0 if run is None else run.checkpoints_checked,
         signatures_checked=public_key is not None,
         extends_checkpoint=since.checkpoint.tree_size
         if since is not None and problem is None
         else None,
+        views_checked=0 if check is None else check.views_checked,
+        checkpoint_commitments_checked=0 if check is None else check.checkpoint_commitments_checked,
         seconds=time.perf_counter() - started,
         problem=problem,
     )
@@ -149,6 +177,9 @@ class _Run:
         self.upper_count = 0
         self.tail: list[bytes] = []
         self.workers: tuple[StoreAccess, int] | None = None
+        self.verified = 0
+        self.known_leaves: KnownLeaves | None = None
+        """Positions up to here were found intact (for naming where the store broke)."""
 
     def execute(self) -> Problem | None:
         problem = self._check_claims_at(0, [])
@@ -179,6 +210,8 @@ class _Run:
     def _fold(self, outcome: chunks.ChunkOutcome) -> Problem | None:
         """Adds a chunk's outcome to the tree above the chunks and checks claims inside it."""
         before = self._upper_hashes()
+        if outcome.finding is None:
+            self.verified = outcome.end
         full = outcome.finding is None and outcome.end - outcome.start == 1 << self.bits
         self.tail = [] if full else outcome.top
         if full:
@@ -219,6 +252,18 @@ class _Run:
             if claim.invalid is not None:
                 return forged(claim)
             if claim.root != root:
+                if claim.label == SAVED and self.known_leaves is not None:
+                    changed = first_unlike_known(self.tx, self.events, self.known_leaves, size)
+                    if changed is not None:
+                        return Problem(
+                            position=changed,
+                            kind=LOG_REWRITTEN,
+                            detail=(
+                                f"position {changed} no longer holds the event your audit state "
+                                f"verified there ({SAVED}, tree size {size}): the log was "
+                                f"rewritten from position {changed}"
+                            ),
+                        )
                 proven = max(
                     self.proven, proven_by_frontier(claim.frontier, frontier, size, claim.root)
                 )

@@ -14,7 +14,7 @@ from infrastructure.ledger import Ledger
 from infrastructure.merkle import verify_consistency, verify_inclusion
 from infrastructure.tamper import SigningKey, parse_checkpoint
 from infrastructure.tamper.keys import write_key_pair
-from tests.api.http_builders import bearer, labelled, post
+from tests.api.http_builders import bearer, labelled, post, registration
 from tests.builders import issue
 
 KEY = SigningKey.generate("label-ledger.test/api")
@@ -140,3 +140,60 @@ def test_the_verification_of_an_untouched_ledger_is_ok(closed: Signed) -> None:
 )
 def test_proofs_and_verification_are_for_auditors(closed: Signed, path: str) -> None:
     assert closed.client.get(path).status_code == 401
+
+
+def test_the_public_key_is_published_from_the_pub_file_without_the_private_key(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, public = write_key_pair(tmp_path / "ledger.key", KEY)
+    monkeypatch.delenv("LEDGER_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("LEDGER_PUBLIC_KEY", str(public))
+    ledger = open_ledger(store_url)
+    try:
+        with TestClient(create_app(ledger)) as client:
+            response = client.get("/ledger/public-key")
+    finally:
+        ledger.close()
+    assert response.status_code == 200
+    assert response.json()["verifier_key"] == KEY.verifier.text()
+
+
+def test_every_signed_checkpoint_is_listed_oldest_first(closed: Signed) -> None:
+    listed = closed.client.get("/ledger/checkpoints").json()
+    assert [c["seq"] for c in listed] == list(range(1, len(listed) + 1))
+    assert all(parse_checkpoint(c["note"]).is_signed_by(KEY.verifier) for c in listed)
+
+
+def test_concurrent_verification_calls_share_one_run(closed: Signed) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = closed.client.app
+    cache = app.state.verification_cache  # type: ignore[attr-defined]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: closed.client.get("/ledger/verification", headers=closed.auditor),
+                range(4),
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * 4
+    assert all(a.json()["ok"] for a in answers)
+    assert cache.runs == 1
+    closed.client.get("/ledger/verification", headers=closed.auditor)
+    assert cache.runs == 1  # kept for its tree size
+    labelled_more = closed.ledger.last_position()
+    post(closed.client, "/clusters", registration("nouveau-pole"), closed.admin)
+    assert closed.ledger.last_position() > labelled_more
+    closed.client.get("/ledger/verification", headers=closed.auditor)
+    assert cache.runs == 2  # the log moved on: a new run
+
+
+def test_a_cluster_bundle_over_http_is_the_clis_bundle(closed: Signed) -> None:
+    from infrastructure.tamper import build_bundle, encode_bundle, verify_bundle
+
+    response = closed.client.get("/clusters/aerospace-valley/bundle", headers=closed.auditor)
+    assert response.status_code == 200
+    assert response.content == encode_bundle(build_bundle(closed.ledger, "aerospace-valley").bundle)
+    report = verify_bundle(response.content, KEY.verifier)
+    assert report.complete
+    assert closed.client.get("/clusters/aerospace-valley/bundle").status_code == 401

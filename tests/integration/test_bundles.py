@@ -173,3 +173,72 @@ def test_a_bundle_names_the_events_its_checkpoint_does_not_cover(ledger: Ledger)
     assert len(verify_bundle(encode_bundle(written.bundle), key.verifier).events) == 3
     fresh = build_bundle(ledger, "polymeris", signer=key)
     assert (len(fresh.bundle.events), fresh.later_events, fresh.tree_size) == (4, 0, 8)
+
+
+# --- completeness: the head proof ---------------------------------------------
+
+
+def test_a_bundle_cut_short_fails_although_every_event_it_holds_is_proven(
+    ledger: Ledger,
+) -> None:
+    """The withdrawal-hiding attack: leave the cluster's last event out."""
+    key = SigningKey.generate(NAME)
+    bundle = msgspec.json.decode(sealed_bundle(ledger, key), type=Bundle)
+    cut = msgspec.structs.replace(bundle, events=bundle.events[:-1])
+    with pytest.raises(InvalidBundle, match=r"at version 3 .* but the bundle ends at version 2"):
+        verify_bundle(encode_bundle(cut), key.verifier)
+
+
+def test_a_bundle_with_a_foreign_event_fails(ledger: Ledger) -> None:
+    key = SigningKey.generate(NAME)
+    history(ledger)
+    make_checkpoint(ledger, key)
+    polymeris = build_bundle(ledger, "polymeris").bundle
+    minalogic = build_bundle(ledger, "minalogic").bundle
+    foreign = msgspec.structs.replace(polymeris, events=[*polymeris.events, minalogic.events[-1]])
+    with pytest.raises(InvalidBundle, match="belongs to cluster:minalogic"):
+        verify_bundle(encode_bundle(foreign), key.verifier)
+
+
+def test_a_head_proof_of_another_cluster_does_not_prove_completeness(ledger: Ledger) -> None:
+    key = SigningKey.generate(NAME)
+    history(ledger)
+    make_checkpoint(ledger, key)
+    polymeris = build_bundle(ledger, "polymeris").bundle
+    minalogic = build_bundle(ledger, "minalogic").bundle
+    swapped = msgspec.structs.replace(polymeris, head=minalogic.head)
+    with pytest.raises(InvalidBundle, match="head of cluster:polymeris is not proven"):
+        verify_bundle(encode_bundle(swapped), key.verifier)
+
+
+def test_a_v1_bundle_proves_inclusion_only_and_is_accepted_only_when_asked(
+    ledger: Ledger,
+) -> None:
+    key = SigningKey.generate(NAME)
+    bundle = msgspec.json.decode(sealed_bundle(ledger, key), type=Bundle)
+    v1 = encode_bundle(
+        msgspec.structs.replace(bundle, format="label-ledger/bundle/v1", head=None)
+    )
+    with pytest.raises(InvalidBundle, match="not that none was left out"):
+        verify_bundle(v1, key.verifier)
+    report = verify_bundle(v1, key.verifier, allow_incomplete=True)
+    assert (len(report.events), report.complete) == (3, False)
+    assert verify_bundle(encode_bundle(bundle), key.verifier).complete
+
+
+def test_a_checkpoint_without_heads_cannot_back_a_bundle(ledger: Ledger) -> None:
+    """Checkpoints signed before heads commitments stay valid but prove no completeness."""
+    from infrastructure.merkle import root_coordinates
+    from infrastructure.tamper.checkpoints import sign_and_store
+    from infrastructure.tamper.errors import NoCheckpoint
+    from infrastructure.tamper.event_rows import event_table
+    from infrastructure.tamper.node_store import fetch_nodes
+
+    key = SigningKey.generate(NAME)
+    history(ledger)
+    with ledger.write() as tx:
+        size = event_table(tx).last_position(tx)
+        sign_and_store(tx, key, size, fetch_nodes(tx, root_coordinates(size)))
+    with pytest.raises(NoCheckpoint, match="predates heads commitments"):
+        build_bundle(ledger, "polymeris")
+    assert build_bundle(ledger, "polymeris", signer=key).bundle.head is not None

@@ -165,7 +165,8 @@ def test_a_checkpoint_is_a_c2sp_signed_note() -> None:
     [
         lambda n: n.replace("\n\n", "\n"),
         lambda n: n.replace("406", "4o6"),
-        lambda n: n.replace("timestamp", "time"),
+        lambda n: n.replace("timestamp t\n", "timestamp t\ntimestamp t\n"),
+        lambda n: n.replace("timestamp t\n", "timestamp t\n\x07bell\n"),
         lambda n: n.replace("\u2014", "-"),
         lambda n: n.replace("=\n", "\n", 1),
     ],
@@ -366,7 +367,7 @@ def test_a_rolled_back_database_fails_an_auditors_checkpoint_loudly(
         saved = tmp_path / "auditor.checkpoint"
         saved.write_text(make_checkpoint(ledger, key).note)
         restore_backup_taken_at(store_url, backup_size)
-        rebuild_projections(ledger)
+        rebuild_projections(ledger, verify=False)
         arguments = [
             "verify",
             "--db",
@@ -401,3 +402,80 @@ def test_an_auditors_checkpoint_signed_by_another_key_is_named_forged(ledger: Le
     assert report.problem is not None
     assert (report.problem.position, report.problem.kind) == (1, "checkpoint-forged")
     assert "your saved checkpoint" in report.problem.detail
+
+
+# --- C2SP strictness --------------------------------------------------------------
+
+
+def test_a_plain_c2sp_checkpoint_without_extension_lines_parses() -> None:
+    key = SigningKey.generate(NAME)
+    plain = Checkpoint(origin=NAME, tree_size=7, root_hash=sha256(b"r").digest())
+    note = sign_checkpoint(plain, key).note
+    assert note.count("\n") == 5  # origin, size, root, blank line, signature
+    parsed = parse_checkpoint(note)
+    assert parsed.checkpoint == plain
+    assert parsed.checkpoint.timestamp is None
+    assert parsed.is_signed_by(key.verifier)
+
+
+def test_unknown_extension_lines_are_kept_and_covered_by_the_signature() -> None:
+    key = SigningKey.generate(NAME)
+    checkpoint = Checkpoint(
+        origin=NAME,
+        tree_size=7,
+        root_hash=sha256(b"r").digest(),
+        timestamp="2026-01-01T00:00:00.000000Z",
+        other_extensions=("witness-hint example.org/w",),
+    )
+    parsed = parse_checkpoint(sign_checkpoint(checkpoint, key).note)
+    assert parsed.checkpoint == checkpoint
+    assert parsed.is_signed_by(key.verifier)
+    edited = sign_checkpoint(checkpoint, key).note.replace("example.org", "example.net")
+    assert not parse_checkpoint(edited).is_signed_by(key.verifier)
+
+
+def test_a_note_with_a_good_and_a_bad_signature_by_the_logs_key_is_rejected(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    key = SigningKey.generate(NAME)
+    register(ledger, "polymeris")
+    note = make_checkpoint(ledger, key).note
+    good = note.rstrip("\n").split("\n")[-1]
+    name, encoded = good.removeprefix("\u2014 ").split(" ")
+    raw = base64.b64decode(encoded)
+    bad_signature = raw[:4] + bytes(64)
+    bad = f"\u2014 {name} {base64.b64encode(bad_signature).decode()}"
+    doubled = note + bad + "\n"
+    assert not parse_checkpoint(doubled).is_signed_by(key.verifier)
+    saved = tmp_path / "doubled.note"
+    saved.write_text(doubled)
+    public = tmp_path / "log.pub"
+    public.write_text(key.verifier.text())
+    result = CliRunner().invoke(
+        cli,
+        ["verify", "--since-checkpoint", str(saved), "--public-key", str(public),
+         "--db", _url_of(ledger)],
+    )
+    assert result.exit_code == 1
+    assert "checkpoint-forged" in result.output
+
+
+@pytest.mark.parametrize("name", ["bell\x07log", "tab\tlog", "new\nline", "del\x7flog", "a+b", ""])
+def test_keygen_refuses_a_name_with_control_characters_spaces_or_plus(
+    name: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(cli, ["keygen", "--out", str(tmp_path / "k"), "--name", name])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert "invalid key name" in result.output
+    assert not (tmp_path / "k").exists()
+
+
+def _url_of(ledger: Ledger) -> str:
+    env = ledger.settings.env
+    if ledger.settings.dialect == "sqlite":
+        return f"sqlite:///{env['SQLITE_DBNAME']}"
+    return (
+        f"postgresql://{env['POSTGRES_USER']}@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
+        f"{env['POSTGRES_DBNAME']}?schema={env['POSTGRES_SCHEMA']}"
+    )

@@ -13,6 +13,7 @@ from domain.commands import ReviewCriteria
 from domain.errors import ProjectionBehind, ProjectionFailed
 from domain.events import LedgerEvent
 from domain.records import Advance, ClusterRecord
+from infrastructure.history.seeding import seed_history
 from infrastructure.ledger import Ledger
 from infrastructure.projections import (
     catch_up_projections,
@@ -127,3 +128,19 @@ def test_rebuild_command_prints_the_rate_and_final_position(
     assert f"rebuilt the read models from {last} events" in result.output
     assert result.output.rstrip().endswith(f"position {last}")
     assert "events/s" in result.output
+
+
+def test_rebuild_refuses_a_broken_log_and_writes_nothing(ledger: Ledger, store_url: str) -> None:
+    from infrastructure.tamper.errors import MerkleLogDamaged
+    from tests.raw_store import RawStore
+
+    seed_history(ledger)
+    raw = RawStore(store_url)
+    try:
+        raw.flip_byte(10, b"actor")
+        clusters_before = raw.run(f"SELECT COUNT(*) FROM {raw.table('cluster_states')}")
+        with pytest.raises(MerkleLogDamaged, match="at position 10: payload-altered"):
+            rebuild_projections(ledger)
+        assert raw.run(f"SELECT COUNT(*) FROM {raw.table('cluster_states')}") == clusters_before
+    finally:
+        raw.close()

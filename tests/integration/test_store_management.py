@@ -107,7 +107,7 @@ def test_every_command_that_opens_a_store_has_a_mode() -> None:
         for group in cli.commands.values()
         for sub in (getattr(group, "commands", None) or {None: None})
     }
-    without_store = {"keygen", "public-key", "verify-bundle"}
+    without_store = {"keygen", "public-key", "verify-bundle", "audit"}
     assert names - without_store - set(COMMAND_MODES) == set()
 
 

@@ -7,105 +7,27 @@ database access would, then runs the verifier on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 import base64
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
-from urllib.parse import parse_qs, urlparse
+from pathlib import Path
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.cli.main import cli
+from infrastructure.access.tokens import hash_secret
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
 from infrastructure.projections import rebuild_projections
 from infrastructure.tamper import SigningKey, make_checkpoint, verify_ledger
 from infrastructure.tamper.verification import VerificationReport
 from tests.builders import grant_stage_4, membership, open_stage_4, register, run
+from tests.raw_store import RawStore
 
 KEY = SigningKey.generate("label-ledger.test/poles")
 SLUGS = ["aerospace-valley", "polymeris", "minalogic", "cap-digital", "vitagora", "axelera"]
-
-
-class RawStore:
-    """The ledger's database opened behind the application's back."""
-
-    def __init__(self, url: str) -> None:
-        parsed = urlparse(url)
-        self.sqlite = parsed.scheme == "sqlite"
-        if self.sqlite:
-            self.conn: Any = sqlite3.connect(parsed.path[1:], isolation_level=None)
-            self.events, self.position, prefix = "stored_events", "rowid", ""
-        else:
-            schema = parse_qs(parsed.query)["schema"][0]
-            self.conn = psycopg.connect(url.split("?", maxsplit=1)[0], autocommit=True)
-            self.events, self.position, prefix = (
-                f'"{schema}".ledger_events',
-                "notification_id",
-                f'"{schema}".',
-            )
-        self.nodes = f"{prefix}merkle_nodes"
-        self.checkpoints = f"{prefix}signed_checkpoints"
-
-    def run(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.conn.execute(
-            statement if self.sqlite else statement.replace("?", "%s"), params
-        )
-        return list(cursor.fetchall()) if cursor.description else []
-
-    def state(self, position: int) -> bytes:
-        return bytes(
-            self.run(f"SELECT state FROM {self.events} WHERE {self.position} = ?", (position,))[0][
-                0
-            ]
-        )
-
-    def set_state(self, position: int, state: bytes) -> None:
-        self.run(f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?", (state, position))
-
-    def flip_byte(self, position: int, inside: bytes) -> None:
-        """Changes one byte of the event's payload (inside the given text, so it still decodes)."""
-        state = self.state(position)
-        at = state.index(inside)
-        self.set_state(position, state[:at] + bytes([state[at] ^ 0x01]) + state[at + 1 :])
-
-    def delete(self, position: int) -> None:
-        self.run(f"DELETE FROM {self.events} WHERE {self.position} = ?", (position,))
-
-    def swap(self, first: int, second: int) -> None:
-        move = f"UPDATE {self.events} SET {self.position} = ? WHERE {self.position} = ?"
-        self.run(move, (-1, first))
-        self.run(move, (first, second))
-        self.run(move, (second, -1))
-
-    def truncate(self, keep: int) -> None:
-        """Deletes every event after ``keep`` and every leaf and node that covers one."""
-        self.run(f"DELETE FROM {self.events} WHERE {self.position} > ?", (keep,))
-        doomed = [
-            (level, index)
-            for level, index in self.run(f"SELECT level, idx FROM {self.nodes}")
-            if (index + 1) << level > keep
-        ]
-        for level, index in doomed:
-            self.run(f"DELETE FROM {self.nodes} WHERE level = ? AND idx = ?", (level, index))
-
-    def set_node(self, level: int, index: int, digest: bytes) -> None:
-        self.run(
-            f"UPDATE {self.nodes} SET hash = ? WHERE level = ? AND idx = ?", (digest, level, index)
-        )
-
-    def note(self, seq: int) -> str:
-        return str(self.run(f"SELECT note FROM {self.checkpoints} WHERE seq = ?", (seq,))[0][0])
-
-    def set_note(self, seq: int, note: str) -> None:
-        self.run(f"UPDATE {self.checkpoints} SET note = ? WHERE seq = ?", (note, seq))
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 @pytest.fixture
@@ -233,7 +155,7 @@ def test_truncating_and_reappending_is_named_at_the_first_replaced_position(
     size = build_history(ledger)
     make_checkpoint(ledger, KEY)
     raw.truncate(size - 3)
-    rebuild_projections(ledger)  # as an intruder would, so that the app appends again
+    rebuild_projections(ledger, verify=False)  # as an intruder would, so that the app appends again
     for slug in ("pole-a", "pole-b", "pole-c"):
         register(ledger, slug)
     assert ledger.last_position() == size
@@ -363,3 +285,136 @@ def test_cli_verify_exits_1_naming_the_event_after_a_one_byte_edit(
     assert "at position 3: payload-altered" in lines[0]
     assert "cluster:polymeris@1" in lines[0]
     assert "Traceback" not in result.output
+
+
+# --- derived data: read models, tokens, checkpoint commitments ------------------------
+
+
+def edit_record_name(raw: RawStore, cluster_id: str, name: str) -> None:
+    import msgspec
+
+    from domain.records import ClusterRecord
+
+    table = raw.table("cluster_states")
+    state = raw.run(f"SELECT state FROM {table} WHERE cluster_id = ?", (cluster_id,))[0][0]
+    record = msgspec.msgpack.decode(bytes(state), type=ClusterRecord)
+    edited = msgspec.structs.replace(
+        record, cluster=msgspec.structs.replace(record.cluster, name=name)
+    )
+    raw.run(
+        f"UPDATE {table} SET state = ? WHERE cluster_id = ?",
+        (msgspec.msgpack.encode(edited), cluster_id),
+    )
+
+
+def test_a_read_model_edited_directly_is_named_by_its_row(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    edit_record_name(raw, "cluster:polymeris", "Polymeris (falsified)")
+    report = verify_ledger(ledger)
+    assert report.problem is not None
+    assert report.problem.kind == "read-model-differs"
+    assert "row cluster:polymeris differs from what the events imply in cluster_states" in (
+        report.problem.detail
+    )
+    head = raw.run(
+        f"SELECT MAX({raw.position}) FROM {raw.events} WHERE originator_id = ?",
+        ("cluster:polymeris",),
+    )[0][0]
+    assert report.problem.position == head
+
+
+def test_a_token_row_slipped_into_a_table_authorises_nothing(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    """Only token events authorise: a table of token hashes, as release 0.1 kept, is no
+    way in, whoever writes a row into it."""
+    build_history(ledger)
+    secret = "llt_intruder"
+    raw.run(
+        f"CREATE TABLE {raw.table('api_tokens')} (token_hash TEXT PRIMARY KEY, "
+        "name TEXT NOT NULL, role TEXT NOT NULL, revoked INTEGER NOT NULL)"
+    )
+    raw.run(
+        f"INSERT INTO {raw.table('api_tokens')} (token_hash, name, role, revoked) "
+        "VALUES (?, ?, ?, 0)",
+        (hash_secret(secret), "intruder", "admin"),
+    )
+    assert ledger.caller(secret) is None
+
+
+def test_a_deleted_facet_row_is_named_missing(ledger: Ledger, raw: RawStore) -> None:
+    build_history(ledger)
+    raw.run(
+        f"DELETE FROM {raw.table('cluster_facets')} WHERE cluster_id = ? AND facet = 'region'",
+        ("cluster:minalogic",),
+    )
+    report = verify_ledger(ledger)
+    assert report.problem is not None
+    assert "cluster:minalogic region Occitanie is missing from cluster_facets" in (
+        report.problem.detail
+    )
+
+
+def test_deep_verification_compares_the_columns_beside_each_record(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    raw.run(
+        f"UPDATE {raw.table('cluster_states')} SET slug = 'elsewhere' WHERE cluster_id = ?",
+        ("cluster:vitagora",),
+    )
+    assert verify_ledger(ledger).ok
+    deep = verify_ledger(ledger, deep=True)
+    assert deep.problem is not None
+    assert "row cluster:vitagora differs" in deep.problem.detail
+
+
+def test_a_checkpoint_signed_over_edited_read_models_is_named(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    edit_record_name(raw, "cluster:polymeris", "Polymeris (falsified)")
+    size = make_checkpoint(ledger, KEY).tree_size
+    report = verify_ledger(ledger, public_key=KEY.verifier)
+    assert failure(report) == (size, "checkpoint-views-differ")
+
+
+def test_checkpoint_commitments_are_checked_at_their_sizes(ledger: Ledger) -> None:
+    build_history(ledger)
+    make_checkpoint(ledger, KEY)
+    register(ledger, "nouveau-pole")
+    make_checkpoint(ledger, KEY)
+    report = verify_ledger(ledger, public_key=KEY.verifier)
+    assert report.ok, report.summary()
+    assert report.checkpoint_commitments_checked == 2
+    assert report.views_checked == 4  # cluster states, reviews, stage states, facets
+
+
+def test_an_event_retyped_to_text_is_a_finding_not_a_crash(
+    ledger: Ledger, raw: RawStore
+) -> None:
+    build_history(ledger)
+    column = "CAST(state AS TEXT)" if raw.sqlite else "encode(state, 'escape')"
+    if raw.sqlite:
+        raw.run(f"UPDATE {raw.events} SET state = {column} WHERE {raw.position} = 5")
+        report = verify_ledger(ledger)
+        assert report.problem is not None
+        assert report.problem.position == 5
+    else:  # PostgreSQL keeps its column types: a version re-typed is impossible there
+        assert verify_ledger(ledger).ok
+
+
+def test_a_version_retyped_to_text_is_named_at_its_position(tmp_path: Path) -> None:
+    """SQLite only: PostgreSQL's columns keep their types, so nothing can be re-typed there."""
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    ledger = open_ledger(url)
+    raw = RawStore(url)
+    try:
+        build_history(ledger)
+        raw.run(f"UPDATE {raw.events} SET originator_version = 'seven' WHERE {raw.position} = 6")
+        report = verify_ledger(ledger)
+        assert failure(report) == (6, "payload-altered")
+        assert "its version is a str" in report.summary()
+    finally:
+        raw.close()
+        ledger.close()

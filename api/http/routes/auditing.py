@@ -8,19 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from api.http.bodies import AggregateHistory
 from api.http.deps import AuditorActor, LedgerDep, SlugPath, check_stage_number
 from api.http.encoding import json_response
-from api.http.event_items import event_item
+from api.http.event_items import AggregateHistory, feed_item
 from api.http.openapi import AUDIT_PROBLEMS, responses
 from api.http.preconditions import etag
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import cluster_id
 from infrastructure.projections import queries
 from infrastructure.projections.queries import BitemporalStatusView, ComplianceView
+from infrastructure.tamper import Bundle, build_bundle, encode_bundle
+from infrastructure.tamper.feed import feed_rows
 
 router = APIRouter(tags=["auditing"])
 MAX_POSITION = 2**63 - 1
+MAX_HISTORY = 2**62
 
 
 @router.get(
@@ -34,17 +36,34 @@ MAX_POSITION = 2**63 - 1
     ),
 )
 def cluster_history(slug: SlugPath, ledger: LedgerDep, _auditor: AuditorActor) -> Response:
-    """Every event of the cluster, corrections included, with its position and provenance."""
+    """Every event of the cluster, corrections included, with its position, provenance and
+    leaf inputs (as in ``GET /events``)."""
     aggregate_id = cluster_id(slug)
-    entries = ledger.positioned_events(aggregate_id)
-    if not entries:
+    rows = feed_rows(ledger, after=0, limit=MAX_HISTORY, aggregate_id=aggregate_id)
+    if not rows:
         msg = f"no cluster {slug!r} in the ledger"
         raise ClusterNotFound(msg)
-    version = entries[-1].event.originator_version
+    version = rows[-1][2]
     body = AggregateHistory(
-        aggregate_id=aggregate_id, version=version, events=[event_item(e) for e in entries]
+        aggregate_id=aggregate_id, version=version, events=[feed_item(ledger, r) for r in rows]
     )
     return json_response(body, headers={"ETag": etag(version)})
+
+
+@router.get(
+    "/clusters/{slug}/bundle",
+    responses=responses(
+        200,
+        Bundle,
+        "The cluster's offline audit bundle (as `label-ledger bundle` writes it)",
+        AUDIT_PROBLEMS,
+    ),
+)
+def cluster_bundle(slug: SlugPath, ledger: LedgerDep, _auditor: AuditorActor) -> Response:
+    """The cluster's events up to the latest signed checkpoint, their inclusion proofs, the
+    checkpoint and the cluster's head proof: check it with ``label-ledger verify-bundle``."""
+    written = build_bundle(ledger, slug)
+    return Response(encode_bundle(written.bundle), media_type="application/json")
 
 
 @router.get(

@@ -1,28 +1,39 @@
-"""The global feed: every event in ledger order, paged by position."""
+"""The global feed: every event in ledger order with its leaf's inputs, paged or streamed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
+import msgspec
 from fastapi import APIRouter, Query
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
-from api.http.bodies import EventPage
 from api.http.deps import AuditorActor, LedgerDep
 from api.http.encoding import json_response
-from api.http.event_items import event_item
+from api.http.event_items import FeedPage, feed_item
 from api.http.openapi import AUDIT_PROBLEMS, responses
+from infrastructure.ledger import Ledger
+from infrastructure.tamper.feed import (
+    MAX_STREAM_PAGE,
+    LeafInputs,
+    feed_rows,
+    last_position,
+    leaf_inputs,
+)
 
 router = APIRouter(tags=["auditing"])
-MAX_PAGE = 1000
+MAX_PAGE = 10_000
 MAX_POSITION = 2**63 - 1
+NDJSON = "application/x-ndjson"
+_lines = msgspec.json.Encoder()
 
 
 @router.get(
     "/events",
     responses=responses(
         200,
-        EventPage,
+        FeedPage,
         "A page of events after the given position",
         AUDIT_PROBLEMS,
         headers={"Link": 'The next page, rel="next" (absent on the last page)'},
@@ -34,13 +45,67 @@ def event_feed(
     after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Last position seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")] = 100,
 ) -> Response:
-    """Events recorded after position ``after``, in ledger order (at most 1000 a page)."""
+    """Events recorded after position ``after``, in ledger order (at most 10,000 a page).
+
+    Each item carries its leaf's inputs as hashed (``topic``, ``recorded_at``,
+    ``effective_on``, ``actor``, ``idempotency_key``, ``payload_sha256`` and the stored
+    ``payload``, base64) beside the decoded ``data``.
+    """
     # One more than asked says whether a next page exists without a count query.
-    entries = ledger.events_after(after, limit + 1)
-    page = entries[:limit]
-    next_after = page[-1].position if len(entries) > limit else None
+    rows = feed_rows(ledger, after=after, limit=limit + 1)
+    page = rows[:limit]
+    next_after = page[-1][0] if len(rows) > limit else None
     headers = {}
     if next_after is not None:
         headers["Link"] = f'</events?after={next_after}&limit={limit}>; rel="next"'
-    body = EventPage(events=[event_item(e) for e in page], next=next_after)
+    body = FeedPage(events=[feed_item(ledger, row) for row in page], next=next_after)
     return json_response(body, headers=headers)
+
+
+@router.get(
+    "/events/stream",
+    responses=responses(
+        200,
+        LeafInputs,
+        "One JSON line per event (NDJSON)",
+        AUDIT_PROBLEMS,
+        headers={"X-Ledger-Upto": "The last position the stream covers"},
+        media_type=NDJSON,
+    ),
+    response_class=StreamingResponse,
+)
+def event_stream(
+    ledger: LedgerDep,
+    _auditor: AuditorActor,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Last position seen")] = 0,
+    upto: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_POSITION, description="Last position wanted; default: the end now"),
+    ] = None,
+    aggregate: Annotated[
+        str | None,
+        Query(max_length=200, description="Only this aggregate's events (e.g. cluster:polymeris)"),
+    ] = None,
+) -> StreamingResponse:
+    """Every event in ``(after, upto]`` as NDJSON leaf inputs, for auditing a whole ledger.
+
+    The end is fixed when the request arrives, so the stream is one consistent prefix.
+    """
+    end = last_position(ledger) if upto is None else upto
+    return StreamingResponse(
+        _stream(ledger, after, end, aggregate),
+        media_type=NDJSON,
+        headers={"X-Ledger-Upto": str(end)},
+    )
+
+
+def _stream(ledger: Ledger, after: int, end: int, aggregate: str | None) -> Iterator[bytes]:
+    position = after
+    while position < end:
+        rows = feed_rows(
+            ledger, after=position, limit=MAX_STREAM_PAGE, upto=end, aggregate_id=aggregate
+        )
+        if not rows:
+            return
+        yield _lines.encode_lines([leaf_inputs(row) for row in rows])
+        position = rows[-1][0]

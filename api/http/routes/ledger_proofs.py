@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from api.http.deps import AuditorActor, LedgerDep
@@ -19,11 +19,12 @@ from infrastructure.tamper import (
     consistency_proof_between,
     inclusion_proof_at,
     latest_checkpoint,
-    ledger_signing_key,
+    ledger_public_key,
+    list_checkpoints,
     public_key_info,
-    verify_ledger,
 )
 from infrastructure.tamper.errors import NoCheckpoint, NoSigningKey
+from infrastructure.tamper.verification_cache import VerificationCache
 
 router = APIRouter(prefix="/ledger", tags=["tamper evidence"])
 MAX_SIZE = 2**62
@@ -47,14 +48,31 @@ def checkpoint(ledger: LedgerDep) -> Response:
 
 
 @router.get(
+    "/checkpoints",
+    responses=responses(
+        200,
+        {"type": "array", "items": {"$ref": "#/components/schemas/CheckpointInfo"}},
+        "Every signed checkpoint, oldest first",
+        (503,),
+    ),
+)
+def checkpoints(ledger: LedgerDep) -> Response:
+    """Every checkpoint the log signed, oldest first: auditors check their prefixes."""
+    return json_response(list_checkpoints(ledger))
+
+
+@router.get(
     "/public-key",
     responses=responses(200, PublicKeyInfo, "The key checkpoints are signed with", (404, 503)),
 )
 def public_key(ledger: LedgerDep) -> Response:
     """The Ed25519 key that signs the checkpoints, to verify them offline."""
-    key = ledger_signing_key(ledger)
+    key = ledger_public_key(ledger)
     if key is None:
-        msg = "this ledger was opened without a signing key (LEDGER_SIGNING_KEY)"
+        msg = (
+            "this server publishes no key: set LEDGER_PUBLIC_KEY (the .pub file) "
+            "or LEDGER_SIGNING_KEY"
+        )
         raise NoSigningKey(msg)
     return json_response(public_key_info(key))
 
@@ -91,6 +109,9 @@ def consistency_proof(
     "/verification",
     responses=responses(200, VerificationReport, "The outcome of a full check", AUDIT_PROBLEMS),
 )
-def verification(ledger: LedgerDep, _auditor: AuditorActor) -> Response:
-    """Recomputes every leaf, node and checkpoint root; names the first bad position."""
-    return json_response(verify_ledger(ledger))
+def verification(request: Request, ledger: LedgerDep, _auditor: AuditorActor) -> Response:
+    """Recomputes every leaf, node, checkpoint root and derived view; names the first bad
+    position. One run at a time: concurrent callers share it, and its report is kept for
+    its tree size for a minute."""
+    cache: VerificationCache = request.app.state.verification_cache
+    return json_response(cache.report(ledger))

@@ -1,0 +1,66 @@
+"""``/ledger/verification`` bounded: one run at a time, its result shared and kept.
+
+A full verification reads the whole log. Callers arriving while one runs wait for it and
+share its report; a report is kept for its tree size (and latest checkpoint) until it is
+``max_age`` seconds old, so a burst of calls costs one run, and an edit behind the
+server's back is still seen within ``max_age``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from infrastructure.tamper.checkpoints import CHECKPOINTS_TABLE
+from infrastructure.tamper.event_rows import event_table
+from infrastructure.tamper.verification import VerificationReport, verify_ledger
+
+if TYPE_CHECKING:
+    from infrastructure.ledger import Ledger
+
+MAX_AGE = 60.0
+
+
+class _Kept(msgspec.Struct, frozen=True):
+    key: tuple[int, int]
+    report: VerificationReport
+    at: float
+
+
+class VerificationCache:
+    def __init__(self, max_age: float = MAX_AGE) -> None:
+        self.max_age = max_age
+        self._running = threading.Lock()
+        self._kept: _Kept | None = None
+        self.runs = 0
+
+    def report(self, ledger: Ledger) -> VerificationReport:
+        kept = self._fresh(_key(ledger))
+        if kept is not None:
+            return kept
+        with self._running:
+            key = _key(ledger)
+            kept = self._fresh(key)
+            if kept is not None:
+                return kept
+            report = verify_ledger(ledger)
+            self.runs += 1
+            self._kept = _Kept(key, report, time.monotonic())
+            return report
+
+    def _fresh(self, key: tuple[int, int]) -> VerificationReport | None:
+        kept = self._kept
+        if kept is None or kept.key != key or time.monotonic() - kept.at > self.max_age:
+            return None
+        return kept.report
+
+
+def _key(ledger: Ledger) -> tuple[int, int]:
+    """The log's size and its latest checkpoint's number: what a report is valid for."""
+    with ledger.read() as tx:
+        size = event_table(tx).last_position(tx)
+        seq = tx.scalar(f"SELECT COALESCE(MAX(seq), 0) FROM {tx.table(CHECKPOINTS_TABLE)}")
+    return size, int(seq)

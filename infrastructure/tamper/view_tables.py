@@ -1,0 +1,97 @@
+"""The stored read models, read as views: ``(key, row digest)`` in key order.
+
+Rows are sorted here, not by SQL (PostgreSQL's collation need not be code-point order).
+A row that does not decode still gets a digest (of its raw bytes), which no folded row
+has, so it is named like any other differing row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from hashlib import sha256
+from typing import Any
+
+import msgspec
+
+from domain.view_digest import (
+    CLUSTERS,
+    FACETS,
+    REVIEWS,
+    STAGES,
+    RowKey,
+    row_digest,
+)
+from infrastructure.projections.read_models import CLUSTER_DECODER, REVIEW_DECODER, STAGE_DECODER
+from infrastructure.projections.tables import (
+    CLUSTER_FACETS,
+    CLUSTER_REVIEWS,
+    CLUSTER_STATES,
+    STAGE_STATES,
+)
+from infrastructure.store.sql import Tx
+from infrastructure.tamper.reads import select_all
+
+ViewRows = list[tuple[RowKey, bytes]]
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, TypeError, ValueError)
+
+
+Known = Callable[[RowKey, bytes], bytes | None]
+"""``(key, stored bytes)`` -> that row's digest when the bytes are known to be the expected
+row's (a shortcut past decoding), else None."""
+
+
+def stored_rows(
+    tx: Tx, view: str, only: Iterable[str] | None = None, known: Known | None = None
+) -> ViewRows:
+    """The stored rows of ``view`` in key order; ``only`` restricts them to some aggregates."""
+    wanted = None if only is None else set(only)
+    rows = [row for row in _read(tx, view, known) if wanted is None or row[0][0] in wanted]
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+def _read(tx: Tx, view: str, known: Known | None) -> Iterator[tuple[RowKey, bytes]]:
+    if view == CLUSTERS:
+        for cluster_id, state in select_all(
+            tx, f"SELECT cluster_id, state FROM {tx.table(CLUSTER_STATES)}"
+        ):
+            yield _decoded((str(cluster_id),), state, CLUSTER_DECODER, known)
+    elif view == STAGES:
+        for stage_id, state in select_all(
+            tx, f"SELECT stage_id, state FROM {tx.table(STAGE_STATES)}"
+        ):
+            yield _decoded((str(stage_id),), state, STAGE_DECODER, known)
+    elif view == REVIEWS:
+        for cluster_id, version, state in select_all(
+            tx, f"SELECT cluster_id, version, state FROM {tx.table(CLUSTER_REVIEWS)}"
+        ):
+            yield _decoded((str(cluster_id), _int(version)), state, REVIEW_DECODER, known)
+    elif view == FACETS:
+        for cluster_id, facet, value in select_all(
+            tx, f"SELECT cluster_id, facet, value FROM {tx.table(CLUSTER_FACETS)}"
+        ):
+            key = (str(cluster_id), str(facet), str(value))
+            yield key, row_digest(key, None)
+    else:
+        raise ValueError(f"no view named {view!r}")
+
+
+def _decoded(
+    key: RowKey, state: Any, decoder: msgspec.msgpack.Decoder[Any], known: Known | None
+) -> tuple[RowKey, bytes]:
+    raw = bytes(state) if isinstance(state, bytes | bytearray | memoryview) else str(state).encode()
+    if known is not None:
+        digest = known(key, raw)
+        if digest is not None:
+            return key, digest
+    try:
+        return key, row_digest(key, decoder.decode(raw))
+    except _DECODE_ERRORS:
+        return key, sha256(b"undecodable\n" + raw).digest()
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
