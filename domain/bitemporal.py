@@ -12,9 +12,10 @@ from datetime import date, datetime
 
 import msgspec
 
-from domain.events import EventCorrected, LedgerEvent
+from domain.corrections import effective_history
+from domain.events import ClusterRegistered, EventCorrected, LedgerEvent
 from domain.replay import Positioned, Replay, known_at, replay_cluster
-from domain.status import ClusterStatus
+from domain.status import ClusterStatus, NotRegistered
 from domain.values import event_id
 
 
@@ -40,14 +41,15 @@ class BitemporalStatusView(msgspec.Struct, frozen=True, kw_only=True):
     known_at_position: int | None
     known_at_time: datetime | None
     position: int  # the last position of the cluster's events that was known
-    name: str | None
-    status: ClusterStatus | None  # None: not registered by as_of, in what was known
+    name: str | None  # None only when nothing of the cluster was known then
+    status: ClusterStatus | NotRegistered | None  # None: nothing of it was known then
+    registered_on: date | None
     stage: int | None
     effective_from: date | None
     valid_until: date | None
     conditions: tuple[str, ...]
     label_event_id: str | None
-    status_known_now: ClusterStatus | None
+    status_known_now: ClusterStatus | NotRegistered | None
     revised_later: bool
     history: tuple[HistoryEntry, ...]
 
@@ -64,14 +66,16 @@ def bitemporal_status(
     then = replay_cluster(known, as_of)
     now = then if len(known) == len(entries) else replay_cluster(entries, as_of)
     label = None if then.status is None else then.status.label
+    identity = registration(known)
     return BitemporalStatusView(
         slug=slug,
         as_of=as_of,
         known_at_position=position,
         known_at_time=recorded_by,
         position=max((e.position for e in known), default=0),
-        name=None if then.cluster is None else then.cluster.name,
-        status=None if then.status is None else then.status.status,
+        name=name_of(then, identity),
+        status=status_of(then, identity),
+        registered_on=None if identity is None else identity.effective_on,
         stage=None if label is None else label.stage,
         effective_from=None if label is None else label.effective_from,
         valid_until=None if label is None else label.valid_until,
@@ -79,7 +83,7 @@ def bitemporal_status(
         label_event_id=None
         if label is None or then.cluster is None
         else event_id(then.cluster.id, label.granted_version),
-        status_known_now=None if now.status is None else now.status.status,
+        status_known_now=status_of(now, registration(entries)),
         revised_later=_answer(then) != _answer(now),
         history=history_entries(known, then),
     )
@@ -112,6 +116,27 @@ def _entry(
         corrects=None if target is None else event_id(e.originator_id, target),
         event=e,
     )
+
+
+def registration(known: Sequence[Positioned]) -> ClusterRegistered | None:
+    """The registration as corrected, if it was known."""
+    corrected = effective_history([e.event for e in known])
+    first = corrected[0] if corrected else None
+    return first if isinstance(first, ClusterRegistered) else None
+
+
+def name_of(replay: Replay, identity: ClusterRegistered | None) -> str | None:
+    if replay.cluster is not None:
+        return replay.cluster.name
+    return None if identity is None else identity.name
+
+
+def status_of(
+    replay: Replay, identity: ClusterRegistered | None
+) -> ClusterStatus | NotRegistered | None:
+    if replay.status is not None:
+        return replay.status.status
+    return None if identity is None else "not-registered"
 
 
 def _answer(replay: Replay) -> object:

@@ -32,6 +32,13 @@ class StageNotFound(NotFound):
     title = "Unknown stage"
 
 
+class NotYetRegistered(NotFound):
+    """A cluster asked for on a day before it existed (``domain.as_of``)."""
+
+    code = "not-yet-registered"
+    title = "Cluster not yet registered on that day"
+
+
 class EventNotFound(NotFound):
     code = "event-not-found"
     title = "Unknown event"

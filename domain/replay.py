@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 import msgspec
 
+from domain.as_of import in_effect
 from domain.cluster import Cluster, fold_cluster
-from domain.corrections import effective_history
-from domain.events import ClusterRegistered, LedgerEvent
+from domain.events import LedgerEvent
 from domain.status import StatusOn, status_on
 
 
@@ -44,11 +44,10 @@ def known_at(
 
 
 def replay_cluster(known: Sequence[Positioned], as_of: date) -> Replay:
-    """Folds the known, corrected events that had taken effect by ``as_of``."""
-    corrected = effective_history([e.event for e in known])
-    effective = tuple(e for e in corrected if e.effective_on <= as_of)
-    registered = any(isinstance(e, ClusterRegistered) for e in effective)
-    cluster = fold_cluster(effective) if registered else None
+    """Folds the known events in effect on ``as_of`` (``domain.as_of``'s rule)."""
+    in_force = in_effect([e.event for e in known], as_of)
+    effective = () if in_force is None else tuple(in_force)
+    cluster = fold_cluster(effective) if effective else None
     return Replay(
         known=tuple(known),
         effective=effective,

@@ -20,6 +20,13 @@ GroupsOf = Callable[[ClusterRecord], tuple[str, ...]]
 
 
 class StageRates(msgspec.Struct, frozen=True, kw_only=True):
+    """A stage's label decisions in effect on the report's day, and their rates.
+
+    ``renewal_rate`` is renewed / clusters granted the previous stage's label;
+    ``withdrawal_rate`` and ``conditional_rate`` are withdrawn and conditional / granted.
+    A rate is None where it has no denominator, and ``notes`` say why.
+    """
+
     stage: int
     title: str
     granted: int
@@ -27,9 +34,10 @@ class StageRates(msgspec.Struct, frozen=True, kw_only=True):
     withdrawn: int
     renewed: int
     new_entrants: int
-    renewal_rate: float | None  # renewed / clusters granted in the previous stage
+    renewal_rate: float | None
     withdrawal_rate: float | None
     conditional_rate: float | None
+    notes: tuple[str, ...] = ()
 
 
 class GroupCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +75,8 @@ class SummaryReport(msgspec.Struct, frozen=True, kw_only=True):
     membership: MembershipComposition
     grouping: str | None = None
     """What the region and theme groups are, when not the names the clusters state."""
+    stated_only: bool = False
+    """Counted from decisions a source states only (weak and inferred ones left out)."""
 
 
 def stated_regions(record: ClusterRecord) -> tuple[str, ...]:
@@ -86,6 +96,7 @@ def summary_report(
     regions_of: GroupsOf = stated_regions,
     themes_of: GroupsOf = stated_themes,
     grouping: str | None = None,
+    stated_only: bool = False,
 ) -> SummaryReport:
     """``regions_of``/``themes_of`` group the clusters (by default, as they state them);
     ``grouping`` says what another grouping is."""
@@ -101,6 +112,7 @@ def summary_report(
             [r for r in clusters if statuses[r.slug] in HOLDING]
         ),
         grouping=grouping,
+        stated_only=stated_only,
     )
 
 
@@ -109,6 +121,7 @@ def stage_rates(histories: Sequence[StageHistoryView]) -> tuple[StageRates, ...]
     rates = []
     for h in sorted(histories, key=lambda h: h.number):
         c = h.counts
+        before = granted_in.get(h.number - 1)
         rates.append(
             StageRates(
                 stage=h.number,
@@ -118,12 +131,25 @@ def stage_rates(histories: Sequence[StageHistoryView]) -> tuple[StageRates, ...]
                 withdrawn=c.withdrawn,
                 renewed=c.renewed,
                 new_entrants=c.new_entrants,
-                renewal_rate=ratio(c.renewed, granted_in.get(h.number - 1, 0)),
+                renewal_rate=ratio(c.renewed, before or 0),
                 withdrawal_rate=ratio(c.withdrawn, c.granted),
                 conditional_rate=ratio(c.conditional, c.granted),
+                notes=rate_notes(h.number, c.granted, before),
             )
         )
     return tuple(rates)
+
+
+def rate_notes(stage: int, granted: int, granted_before: int | None) -> tuple[str, ...]:
+    """Why a rate has no value (a rate of 0 % is a value: nothing of the kind happened)."""
+    notes = []
+    if granted_before is None:
+        notes.append(f"no renewal rate: the ledger has no stage {stage - 1}")
+    elif granted_before == 0:
+        notes.append(f"no renewal rate: no label of stage {stage - 1} was in effect")
+    if granted == 0:
+        notes.append("no withdrawal or conditional rate: no label of this stage was in effect")
+    return tuple(notes)
 
 
 def group_counts(
@@ -170,14 +196,17 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str, str]]:
     ]
     for s in report.stages:
         for metric, value in msgspec.structs.asdict(s).items():
-            if metric not in ("stage", "title"):
+            if metric not in ("stage", "title", "notes"):
                 rows.append(("stage", str(s.stage), metric, _cell(value)))
+        rows.extend(("stage", str(s.stage), "note", note) for note in s.notes)
     for section, groups in (("region", report.regions), ("theme", report.themes)):
         for g in groups:
             rows.append((section, g.name, "labelled", str(g.labelled)))
             rows.append((section, g.name, "active", str(g.active)))
     if report.grouping:
         rows.append(("grouping", "region,theme", "note", report.grouping))
+    if report.stated_only:
+        rows.append(("evidence", "stated", "note", "decisions a source states only"))
     m = report.membership
     rows.append(("membership", "all", "members", str(m.total)))
     rows.append(("membership", "all", "clusters_reporting", str(m.clusters_reporting)))

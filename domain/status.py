@@ -13,6 +13,8 @@ from domain.values import EUROPEAN_LEVEL_RANK
 ClusterStatus = Literal[
     "labelled", "conditional", "lapsed", "withdrawn", "expired", "unlabelled", "merged", "dissolved"
 ]
+NotRegistered = Literal["not-registered"]
+"""The answer for a day before a cluster existed (``domain.as_of``)."""
 
 
 class StatusOn(msgspec.Struct, frozen=True, kw_only=True):

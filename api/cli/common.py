@@ -137,6 +137,8 @@ COMMAND_MODES: dict[str, ModeRule] = {
     # Everything else reads, from a read-only file or role too.
     "db check": "read",
     "status": "read",
+    "regions": "read",
+    "themes": "read",
     "stage": "read",
     "report": "read",
     "history": "read",

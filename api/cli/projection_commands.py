@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import Any, TypeVar, cast, get_args
 
 import click
 import msgspec
@@ -21,11 +22,50 @@ from domain.status_view import ClusterStatusView
 from domain.values import check_slug
 from infrastructure.projections import RebuildProgress, rebuild_projections
 from infrastructure.projections import queries as q
+from infrastructure.projections.filters import Names
+from infrastructure.projections.reading import Reading
 
 STATUSES = get_args(ClusterStatus)
+F = TypeVar("F", bound=Callable[..., Any])
 WIDTH = 100
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+READING_OPTIONS = (
+    click.option(
+        "--on", "on", type=DATE, default=None,
+        help="Answer for this day, from the events in effect on it (default: today, from "
+        "the read models).",
+    ),
+    click.option(
+        "--known-at", "known_at", type=click.IntRange(min=0), default=None,
+        metavar="POSITION", help="As the ledger stood at this position.",
+    ),
+    click.option(
+        "--evidence", type=click.Choice(["all", "stated"]), default="all", show_default=True,
+        help="stated: count only decisions a source states (not weak or inferred ones).",
+    ),
+)
+
+
+def reading_options(command: F) -> F:
+    """``--on``, ``--known-at`` and ``--evidence``, given to ``command`` as one ``reading``."""
+
+    @functools.wraps(command)
+    def with_reading(
+        *args: Any, on: date | None, known_at: int | None, evidence: str, **kwargs: Any
+    ) -> Any:
+        return command(*args, reading=reading_of(on, known_at, evidence), **kwargs)
+
+    wrapped: Any = with_reading
+    for option in reversed(READING_OPTIONS):
+        wrapped = option(wrapped)
+    return cast("F", wrapped)
+
+
+def reading_of(on: date | None, known_at: int | None, evidence: str) -> Reading:
+    return Reading(on=on, known_at=known_at, stated_only=evidence == "stated")
 
 
 def json_text(value: Any) -> str:
@@ -41,7 +81,7 @@ def json_text(value: Any) -> str:
 @click.option("--region", default=None, help="Only clusters of this region.")
 @click.option("--theme", default=None, help="Only clusters of this theme.")
 @click.option("--stage", type=int, default=None, help="Only clusters whose label is of this stage.")
-@click.option("--on", "today", type=DATE, default=None, help="Status on this day (default today).")
+@reading_options
 @json_option
 @db_option
 @reports_errors
@@ -51,17 +91,19 @@ def status(
     region: str | None,
     theme: str | None,
     stage: int | None,
-    today: date | None,
+    reading: Reading,
     as_json: bool,
     db: str | None,
 ) -> None:
-    """Show each cluster's label status today, or one cluster's in full."""
+    """Show each cluster's label status (today, or --on a day), or one cluster's in full.
+
+    Regions and themes match whatever the case and accents, stated or current
+    (label-ledger regions / themes list them)."""
     with ledger_at(db) as ledger:
         if slug is not None:
-            view = q.get_cluster_status(ledger, check_slug(slug), today)
+            view = q.get_cluster_status(ledger, check_slug(slug), reading=reading)
             if view is None:
-                fail(f"unknown cluster: no cluster {slug!r} in the ledger")
-                return
+                raise q.unknown_cluster(ledger, slug)
             click.echo(json_text(view) if as_json else cluster_card(view))
             return
         views = q.list_cluster_status(
@@ -70,7 +112,7 @@ def status(
             region=region,
             theme=theme,
             stage=stage,
-            today=today,
+            reading=reading,
         )
     if as_json:
         click.echo(json_text(views))
@@ -94,7 +136,10 @@ def status_table(views: Sequence[ClusterStatusView]) -> str:
     ]
     day = views[0].as_of if views else date.today()
     header = ("CLUSTER", "STATUS", "STAGE", "FROM", "UNTIL", "COND.", "EU LABEL", "MEMBERS")
-    return f"{table(header, rows)}\n{len(views)} clusters, status on {day}"
+    return (
+        f"{table(header, rows)}\n{len(views)} clusters registered by {day}, each with its "
+        f"status on that day"
+    )
 
 
 def cluster_card(v: ClusterStatusView) -> str:
@@ -140,25 +185,28 @@ def cluster_card(v: ClusterStatusView) -> str:
 
 @click.command()
 @click.argument("number", type=int)
+@reading_options
 @json_option
 @db_option
 @reports_errors
-def stage(number: int, as_json: bool, db: str | None) -> None:
-    """Show what happened in a stage, the counts beside the official ones, and compliance."""
+def stage(number: int, reading: Reading, as_json: bool, db: str | None) -> None:
+    """Show what happened in a stage (by today, or --on a day), the counts beside the
+    official ones, and compliance (today's)."""
     with ledger_at(db) as ledger:
-        history = q.stage_history(ledger, number)
+        history = q.stage_history(ledger, number, reading)
         findings = q.compliance(ledger, number)
     if history is None or findings is None:
-        fail(f"unknown stage: no stage {number} in the ledger")
+        on = f" on {reading.on}" if reading.on else ""
+        fail(f"unknown stage: no stage {number} in the ledger{on}")
         return
     if as_json:
         click.echo(json_text({"history": history, "compliance": findings}))
         return
-    click.echo(stage_text(history))
+    click.echo(stage_text(history, reading))
     click.echo(compliance_text(findings))
 
 
-def stage_text(h: StageHistoryView) -> str:
+def stage_text(h: StageHistoryView, reading: Reading) -> str:
     closed = f"closed on {h.closed_on}" if h.closed_on else "open"
     c = h.counts
     lines = [
@@ -166,7 +214,8 @@ def stage_text(h: StageHistoryView) -> str:
         *_wrapped(h.title, "  "),
         *_wrapped(f"decided by {h.decided_by}", "  "),
         "",
-        "Counts in the ledger",
+        f"Counts in the ledger (clusters, decisions in effect by {reading.day}"
+        f"{', stated facts only' if reading.stated_only else ''})",
         f"  granted {c.granted} (conditionally {c.conditional}), extended {c.extended}, "
         f"withdrawn {c.withdrawn}, expired at closure {c.expired}",
         f"  renewed from stage {h.number - 1}: {c.renewed}, new entrants {c.new_entrants}, "
@@ -231,10 +280,20 @@ def compliance_text(v: ComplianceView) -> str:
     for f in v.findings:
         kinds.setdefault(f.requirement, []).append(f.slug)
     for kind, slugs in kinds.items():
-        lines += _wrapped(f"{kind} ({len(slugs)}): {', '.join(slugs)}", "  ")
+        lines += _wrapped(
+            f"{FINDING_WORDS.get(kind, kind)} ({len(slugs)}): {', '.join(slugs)}", "  "
+        )
     if v.findings:
         lines.append("  (--json lists each finding with its evidence event ids)")
     return "\n".join(lines)
+
+
+FINDING_WORDS = {
+    "compliant-review": "granted without a compliant criteria review before the decision",
+    "european-label": "granted without the required European label in force",
+    "criterion-threshold": "granted while a measured criterion missed its threshold",
+}
+"""What each kind of finding counts, in words (the JSON keeps the codes)."""
 
 
 def requirement_text(r: Requirements) -> str:
@@ -257,20 +316,21 @@ def requirement_text(r: Requirements) -> str:
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
     show_default=True, help="html: the reports page with its charts, as one self-contained file.",
 )
-@click.option("--on", "today", type=DATE, default=None, help="Report on this day (default today).")
+@reading_options
 @click.option(
     "--out", type=click.Path(dir_okay=False, writable=True), default=None,
     help="Write to this file instead of standard output.",
 )
 @db_option
 @reports_errors
-def report(fmt: str, today: date | None, out: str | None, db: str | None) -> None:
-    """Counts by stage, region and theme, membership, and stage rates."""
+def report(fmt: str, reading: Reading, out: str | None, db: str | None) -> None:
+    """Counts by stage, region and theme, membership, and stage rates: of what was in
+    effect on the day (today, or --on a day)."""
     with ledger_at(db) as ledger:
         if fmt == "csv":
-            _emit(q.summary_csv(ledger, today), out)
+            _emit(q.summary_csv(ledger, reading), out)
             return
-        summary = q.summary_report(ledger, today)
+        summary = q.summary_report(ledger, reading)
         series = q.labelled_timeline(ledger) if fmt == "html" else ()
     if fmt == "html":
         from api.web.report_file import standalone_report  # the templates load only here
@@ -301,21 +361,37 @@ def _emit(text: str, out: str | None) -> None:
 
 def report_text(r: SummaryReport) -> str:
     statuses = ", ".join(f"{k} {v}" for k, v in r.statuses.items())
-    lines = [f"Report on {r.as_of} at ledger position {r.position}", f"  clusters: {statuses}", ""]
+    scope = "decisions a source states only" if r.stated_only else "every recorded decision"
+    lines = [
+        f"Report on {r.as_of} at ledger position {r.position}: what was in effect that day, "
+        f"from {scope}",
+        f"  clusters registered by then, by status that day: {statuses}",
+        "",
+        "Stages: clusters granted the stage's label (of which conditionally), withdrawn, "
+        "renewed from the previous stage, new; rates of those granted",
+    ]
     lines.append(
         table(
             ("STAGE", "GRANTED", "COND.", "WITHDRAWN", "RENEWED", "NEW", "RENEWAL", "WITHDRAWAL",
              "CONDITIONAL"),
             [
                 (s.stage, s.granted, s.conditional, s.withdrawn, s.renewed, s.new_entrants,
-                 _pct(s.renewal_rate), _pct(s.withdrawal_rate), _pct(s.conditional_rate))
+                 _rate_cell(s.renewal_rate), _rate_cell(s.withdrawal_rate),
+                 _rate_cell(s.conditional_rate))
                 for s in r.stages
             ],
         )
     )
+    notes = [f"stage {s.stage}: {note}" for s in r.stages for note in s.notes]
+    if notes:
+        lines.append("  n/a: " + "; ".join(notes))
     for title, groups in (("REGION", r.regions), ("THEME", r.themes)):
-        lines += ["", table((title, "LABELLED", "ACTIVE"), [(g.name, g.labelled, g.active)
-                                                           for g in groups])]
+        lines += [
+            "",
+            f"{title.capitalize()}s: clusters holding a label that day, and clusters still "
+            "in existence",
+            table((title, "LABELLED", "ACTIVE"), [(g.name, g.labelled, g.active) for g in groups]),
+        ]
     if r.grouping:
         lines.append(f"  ({r.grouping})")
     m = r.membership
@@ -386,4 +462,39 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:.0%}"
 
 
-COMMANDS = [status, stage, report, rebuild]
+def _rate_cell(value: float | None) -> str:
+    """A rate, or n/a where it has no denominator (the report's notes say why)."""
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+# --- regions and themes -----------------------------------------------------------
+
+
+@click.command()
+@json_option
+@db_option
+@reports_errors
+def regions(as_json: bool, db: str | None) -> None:
+    """List the regions a --region filter accepts, with how many clusters each names."""
+    with ledger_at(db) as ledger:
+        names = q.region_names(ledger)
+    click.echo(json_text(names) if as_json else names_text(names))
+
+
+@click.command()
+@json_option
+@db_option
+@reports_errors
+def themes(as_json: bool, db: str | None) -> None:
+    """List the themes a --theme filter accepts, with how many clusters each names."""
+    with ledger_at(db) as ledger:
+        names = q.theme_names(ledger)
+    click.echo(json_text(names) if as_json else names_text(names))
+
+
+def names_text(names: Names) -> str:
+    rows = [(n.name, n.clusters, n.kind) for n in names.names]
+    return f"{table(('NAME', 'CLUSTERS', 'KIND'), rows)}\n({names.note})"
+
+
+COMMANDS = [status, stage, report, rebuild, regions, themes]

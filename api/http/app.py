@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http import bodies, event_items
 from api.http.commands import WRITES
+from api.http.deps import known_parameters_only
 from api.http.gateway import CommandGateway
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
@@ -27,6 +28,7 @@ from api.web import install_web
 from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
+from infrastructure.projections.filters import Names
 from infrastructure.tamper.verification_cache import VerificationCache
 
 # Routes are matched one by one in this order (FastAPI has no routing table), so the
@@ -49,6 +51,7 @@ DESCRIBED_BODIES: tuple[type, ...] = (
     tamper.Bundle,
     bodies.Health,
     queries.ClusterStatusView,
+    Names,
     queries.StageSummaryView,
     queries.StageHistoryView,
     queries.SummaryReport,
@@ -103,7 +106,7 @@ def create_app(ledger: Ledger) -> LedgerAPI:
     app.state.verification_cache = VerificationCache()
     install_problem_handlers(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(known_parameters_only)])
     install_web(app)
     read_paths = frozenset(
         str(getattr(route, "path", "")) for router in ROUTERS for route in router.routes

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.http.auth import READ_ROLES, authorize, bearer, bearer_secret, identified
-from api.http.problems import MALFORMED_HEADER, HttpProblem
+from api.http.problems import INVALID_PARAMETERS, MALFORMED_HEADER, FieldError, HttpProblem
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
 from infrastructure.ledger import Ledger
+from infrastructure.projections.reading import Reading
 
 # Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency
 # in its thread pool, a hop that costs more than the work itself.
@@ -59,3 +62,64 @@ async def known_stage(number: int) -> int:
 
 SlugPath = Annotated[str, Depends(known_slug)]
 StagePath = Annotated[int, Depends(known_stage)]
+
+
+MAX_POSITION = 2**63 - 1
+
+
+def reading(
+    on: Annotated[
+        date | None,
+        Query(
+            description="Answer for this day, from the events in effect on it (default: "
+            "today, from the read models)"
+        ),
+    ] = None,
+    known_at: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_POSITION, description="As the ledger stood at this position"),
+    ] = None,
+    evidence: Annotated[
+        Literal["all", "stated"],
+        Query(description="stated: only decisions a source states (not weak or inferred)"),
+    ] = "all",
+) -> Reading:
+    return Reading(on=on, known_at=known_at, stated_only=evidence == "stated")
+
+
+ReadingDep = Annotated[Reading, Depends(reading)]
+
+
+async def known_parameters_only(request: Request) -> None:
+    """An unknown query parameter is a 422 naming it, as an unknown body field is: a
+    misspelled ``?on=`` must not silently answer for today."""
+    if not request.query_params:
+        return
+    route: Any = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    unknown = sorted(set(request.query_params) - declared_query(route, dependant))
+    if unknown:
+        errors = [
+            FieldError(pointer=f"query:{name}", detail="unknown parameter") for name in unknown
+        ]
+        raise HttpProblem(
+            INVALID_PARAMETERS, f"unknown query parameter {', '.join(unknown)}", errors=errors
+        )
+
+
+def declared_query(route: Any, dependant: Dependant) -> frozenset[str]:
+    # Dependants are unhashable dataclasses, so the answer is kept on the route itself.
+    known: frozenset[str] | None = getattr(route, "_declared_query", None)
+    if known is None:
+        known = frozenset(query_names(dependant))
+        route._declared_query = known
+    return known
+
+
+def query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= query_names(sub)
+    return names

@@ -223,6 +223,8 @@ class KeptStatusShortcut:
         path: str = scope["path"]
         if scope["method"] != "GET" or scope.get("root_path") or not path.startswith(self.PREFIX):
             return None
+        if scope.get("query_string"):
+            return None  # a day, a position, or a parameter to check: the route answers
         slug = path[len(self.PREFIX) :]
         if "/" in slug:
             return None

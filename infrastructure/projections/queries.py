@@ -8,21 +8,23 @@ last position; read models behind or ahead raise ProjectionBehind.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from domain import compliance as compliance_rules
 from domain import stage_history as history_rules
+from domain.as_of import first_effective_on, in_effect
 from domain.bitemporal import BitemporalStatusView, HistoryEntry, bitemporal_status
 from domain.cluster import Review
 from domain.compliance import ComplianceView, Finding
-from domain.errors import ClusterNotFound, ProjectionBehind
+from domain.errors import ClusterNotFound, NotYetRegistered, ProjectionBehind
 from domain.label_timeline import StageSeries
 from domain.label_timeline import labelled_timeline as build_timeline
-from domain.records import ClusterRecord, StageRecord
+from domain.records import ClusterRecord, StageRecord, cluster_record_from_history
 from domain.reports import SummaryReport, summary_rows
 from domain.reports import summary_report as build_summary
 from domain.stage_history import StageEntry, StageHistoryView, StageSummaryView
@@ -31,11 +33,14 @@ from domain.status_view import ClusterStatusView, cluster_status_view
 from domain.values import cluster_id, stage_id
 from infrastructure.history.vocabulary import EDITORIAL_NOTE, vocabulary
 from infrastructure.ledger import Ledger
+from infrastructure.projections import filters
+from infrastructure.projections.filters import Names, matching
 from infrastructure.projections.read_models import (
     CLUSTER_DECODER,
     REVIEW_DECODER,
     STAGE_DECODER,
 )
+from infrastructure.projections.reading import TODAY, Reading, folds
 from infrastructure.projections.tables import (
     CLUSTER_FACETS,
     CLUSTER_REVIEWS,
@@ -77,14 +82,16 @@ def list_cluster_status(
     region: str | None = None,
     theme: str | None = None,
     stage: int | None = None,
-    today: date | None = None,
+    reading: Reading = TODAY,
 ) -> list[ClusterStatusView]:
-    """Every cluster's status on ``today``, optionally filtered, by slug."""
-    day = today or date.today()
-    wanted = {"region": region, "theme": theme, "stage": None if stage is None else str(stage)}
-    with current_snapshot(ledger) as (tx, _):
-        records = cluster_records(tx, {k: v for k, v in wanted.items() if v is not None})
-    views = [cluster_status_view(r, day) for r in records]
+    """Every cluster's status on the reading's day, optionally filtered, by slug.
+
+    Regions and themes match case- and accent-insensitively, stated or current
+    (``filters``); ``stage`` keeps the clusters whose label in force is of that stage.
+    """
+    _, _, records = read_records(ledger, reading)
+    kept = matching(records, region=region, theme=theme)
+    views = [cluster_status_view(r, reading.day) for r in kept]
     return [
         v
         for v in views
@@ -93,8 +100,16 @@ def list_cluster_status(
 
 
 def get_cluster_status(
-    ledger: Ledger, slug: str, today: date | None = None
+    ledger: Ledger, slug: str, today: date | None = None, *, reading: Reading = TODAY
 ) -> ClusterStatusView | None:
+    """The cluster's status (None if the ledger has no such cluster).
+
+    ``today`` evaluates the read models for that day (the status cache passes its own);
+    a ``reading`` with a day replays the events in effect on it, and raises
+    ``NotYetRegistered`` for a day before the cluster existed.
+    """
+    if reading.replays:
+        return _replayed_status(ledger, slug, reading)
     # One statement reads the projection position, the ledger's position and the
     # record in one snapshot, without a transaction's round trips on PostgreSQL.
     with ledger.store.statement_read() as tx:
@@ -111,16 +126,34 @@ def get_cluster_status(
     return cluster_status_view(CLUSTER_DECODER.decode(state), today or date.today())
 
 
-def list_stages(ledger: Ledger) -> list[StageSummaryView]:
-    with current_snapshot(ledger) as (tx, _):
-        stages, clusters = stage_records(tx), cluster_records(tx)
+def _replayed_status(ledger: Ledger, slug: str, reading: Reading) -> ClusterStatusView | None:
+    entries = ledger.positioned_events(cluster_id(slug), up_to_position=reading.known_at)
+    if not entries:
+        return None
+    history = [e.event for e in entries]
+    events = in_effect(history, reading.day, stated_only=reading.stated_only)
+    if events is None:
+        began = first_effective_on(history)
+        msg = f"cluster {slug!r} was not yet registered on {reading.day} (registered on {began})"
+        raise NotYetRegistered(msg)
+    return cluster_status_view(cluster_record_from_history(events).record, reading.day)
+
+
+def list_stages(ledger: Ledger, reading: Reading = TODAY) -> list[StageSummaryView]:
+    _, stages, clusters = read_records(ledger, reading)
     return [history_rules.stage_summary(history_rules.stage_history(s, clusters)) for s in stages]
 
 
-def stage_history(ledger: Ledger, number: int) -> StageHistoryView | None:
-    with current_snapshot(ledger) as (tx, _):
-        stage = stage_record(tx, number)
-        clusters = cluster_records(tx) if stage is not None else []
+def stage_history(
+    ledger: Ledger, number: int, reading: Reading = TODAY
+) -> StageHistoryView | None:
+    if reading.replays:
+        _, stages, clusters = read_records(ledger, reading)
+        stage = next((s for s in stages if s.stage.number == number), None)
+    else:
+        with current_snapshot(ledger) as (tx, _):
+            stage = stage_record(tx, number)
+            clusters = cluster_records(tx) if stage is not None else []
     return None if stage is None else history_rules.stage_history(stage, clusters)
 
 
@@ -134,19 +167,21 @@ def compliance(ledger: Ledger, stage: int) -> ComplianceView | None:
     return compliance_rules.compliance(record, clusters, reviews)
 
 
-def summary_report(ledger: Ledger, today: date | None = None) -> SummaryReport:
-    with current_snapshot(ledger) as (tx, position):
-        stages, clusters = stage_records(tx), cluster_records(tx)
+def summary_report(ledger: Ledger, reading: Reading = TODAY) -> SummaryReport:
+    """Counts by status, stage, region and theme, and the membership composition, of what
+    was in effect on the reading's day."""
+    position, stages, clusters = read_records(ledger, reading)
     histories = [history_rules.stage_history(s, clusters) for s in stages]
     words = vocabulary()
     return build_summary(
         histories,
         clusters,
-        today or date.today(),
+        reading.day,
         position,
         regions_of=lambda r: words.current_regions(r.cluster.regions),
         themes_of=lambda r: words.theme_codes(r.slug),
         grouping=EDITORIAL_NOTE,
+        stated_only=reading.stated_only,
     )
 
 
@@ -157,13 +192,43 @@ def labelled_timeline(ledger: Ledger) -> tuple[StageSeries, ...]:
     return build_timeline(stages, clusters)
 
 
-def summary_csv(ledger: Ledger, today: date | None = None) -> str:
+def summary_csv(ledger: Ledger, reading: Reading = TODAY) -> str:
     """The summary report as CSV rows of section, key, metric, value."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("section", "key", "metric", "value"))
-    writer.writerows(summary_rows(summary_report(ledger, today)))
+    writer.writerows(summary_rows(summary_report(ledger, reading)))
     return out.getvalue()
+
+
+def region_names(ledger: Ledger) -> Names:
+    """Every region a filter accepts, with how many clusters it names."""
+    return filters.regions(read_records(ledger, TODAY)[2])
+
+
+def theme_names(ledger: Ledger) -> Names:
+    """Every theme a filter accepts, with how many clusters it names."""
+    return filters.themes(read_records(ledger, TODAY)[2])
+
+
+def unknown_cluster(ledger: Ledger, slug: str) -> ClusterNotFound:
+    """The error for a slug the ledger lacks, naming the nearest slugs it has."""
+    nearest = difflib.get_close_matches(slug, ledger.cluster_slugs(), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(nearest)}?" if nearest else ""
+    return ClusterNotFound(f"no cluster {slug!r} in the ledger{hint}")
+
+
+def read_records(
+    ledger: Ledger, reading: Reading
+) -> tuple[int, Sequence[StageRecord], Sequence[ClusterRecord]]:
+    """The ledger's position and its stage and cluster records for the reading: today's
+    read models, or the records folded from the events in effect on its day."""
+    if reading.replays:
+        on = folds.get(ledger, reading)
+        position = reading.known_at if reading.known_at is not None else ledger.last_position()
+        return position, on.stages, on.clusters
+    with current_snapshot(ledger) as (tx, position):
+        return position, stage_records(tx), cluster_records(tx)
 
 
 def cluster_status_as_of(

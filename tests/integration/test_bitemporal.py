@@ -92,10 +92,13 @@ def test_a_retracted_withdrawal_restores_the_label_as_of_any_later_date(ledger: 
     assert [e.counted for e in view.history] == [True, True, False, True]
 
 
-def test_a_cluster_not_yet_registered_has_no_status(ledger: Ledger) -> None:
+def test_a_cluster_not_yet_registered_is_named_and_marked_not_registered(ledger: Ledger) -> None:
     register(ledger, "aerospace-valley")
     view = q.cluster_status_as_of(ledger, "aerospace-valley", as_of=date(2000, 1, 1))
-    assert (view.status, view.name) == (None, None)
+    assert (view.status, view.name) == ("not-registered", "Aerospace Valley")
+    assert view.registered_on is not None and view.registered_on > date(2000, 1, 1)
+    assert view.stage is None
+    assert [(e.type, e.counted) for e in view.history] == [("ClusterRegistered", False)]
 
 
 def test_an_unknown_cluster_is_not_found(ledger: Ledger) -> None:

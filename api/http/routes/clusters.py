@@ -8,16 +8,17 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.http.deps import LedgerDep, SlugPath
+from api.http.deps import LedgerDep, ReadingDep, SlugPath
 from api.http.encoding import json_body_of, json_response
 from api.http.openapi import PUBLIC_PROBLEMS, array_of, responses
 from api.http.preconditions import etag
 from api.http.status_cache import Answer, Stamp, StatusCache
-from domain.errors import ClusterNotFound
 from domain.status import ClusterStatus
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
+from infrastructure.projections.filters import Names
 from infrastructure.projections.queries import ClusterStatusView
+from infrastructure.projections.reading import Reading
 
 router = APIRouter(tags=["clusters"])
 
@@ -33,16 +34,39 @@ Filter = Annotated[str | None, Query(max_length=300, pattern=r"^[^\x00-\x1f\x7f]
 )
 def list_clusters(
     ledger: LedgerDep,
+    reading: ReadingDep,
     status: Annotated[ClusterStatus | None, Query(description="Only in this status")] = None,
     region: Filter = None,
     theme: Filter = None,
-    stage: Annotated[int | None, Query(ge=1, le=999, description="Labelled for this stage")] = None,
+    stage: Annotated[
+        int | None, Query(ge=1, le=999, description="Whose label in force is of this stage")
+    ] = None,
 ) -> Response:
-    """Every cluster's current status, optionally filtered."""
+    """Every cluster's status (today, or ``on`` a day), optionally filtered. Regions and
+    themes match whatever the case and accents, as stated or current (``GET /regions``,
+    ``GET /themes`` list them)."""
     views = queries.list_cluster_status(
-        ledger, status=status, region=region, theme=theme, stage=stage
+        ledger, status=status, region=region, theme=theme, stage=stage, reading=reading
     )
     return json_response(views)
+
+
+@router.get(
+    "/regions",
+    responses=responses(200, Names, "Regions a filter accepts", PUBLIC_PROBLEMS),
+)
+def list_regions(ledger: LedgerDep) -> Response:
+    """Every region ``?region=`` accepts, stated or current, with how many clusters it names."""
+    return json_response(queries.region_names(ledger))
+
+
+@router.get(
+    "/themes",
+    responses=responses(200, Names, "Themes a filter accepts", PUBLIC_PROBLEMS),
+)
+def list_themes(ledger: LedgerDep) -> Response:
+    """Every theme ``?theme=`` accepts, stated or coded, with how many clusters it names."""
+    return json_response(queries.theme_names(ledger))
 
 
 @router.get(
@@ -55,8 +79,11 @@ def list_clusters(
         headers={"ETag": 'The cluster\'s version, "<version>", for If-Match'},
     ),
 )
-async def get_cluster(slug: SlugPath, request: Request) -> Response:
-    """The cluster's current status, with its version as ETag."""
+async def get_cluster(slug: SlugPath, request: Request, reading: ReadingDep) -> Response:
+    """The cluster's status (today, or ``on`` a day), with its version as ETag."""
+    if reading.replays:
+        view = await run_in_threadpool(_replayed_status, request.app.state.ledger, slug, reading)
+        return Response(json_body_of(view), media_type="application/json")
     # Kept answers are served before routing (KeptStatusShortcut); this one is kept.
     cache: StatusCache = request.app.state.status_cache
     stamp = await cache.stamp()
@@ -68,6 +95,12 @@ async def get_cluster(slug: SlugPath, request: Request) -> Response:
 def _read_status(ledger: Ledger, slug: str, stamp: Stamp | None) -> Answer:
     view = queries.get_cluster_status(ledger, slug, today=None if stamp is None else stamp.day)
     if view is None:
-        msg = f"no cluster {slug!r} in the ledger"
-        raise ClusterNotFound(msg)
+        raise queries.unknown_cluster(ledger, slug)
     return Answer(stamp, json_body_of(view), etag(view.version))
+
+
+def _replayed_status(ledger: Ledger, slug: str, reading: Reading) -> ClusterStatusView:
+    view = queries.get_cluster_status(ledger, slug, reading=reading)
+    if view is None:
+        raise queries.unknown_cluster(ledger, slug)
+    return view

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from api.http.deps import LedgerDep, StagePath
+from api.http.deps import LedgerDep, ReadingDep, StagePath
 from api.http.encoding import json_response
 from api.http.openapi import PUBLIC_PROBLEMS, array_of, responses
 from api.http.preconditions import etag
@@ -24,9 +24,9 @@ router = APIRouter(tags=["stages"])
     "/stages",
     responses=responses(200, array_of(StageSummaryView), "Stages by number", PUBLIC_PROBLEMS),
 )
-def list_stages(ledger: LedgerDep) -> Response:
-    """Every stage with its period, state and label counts."""
-    return json_response(queries.list_stages(ledger))
+def list_stages(ledger: LedgerDep, reading: ReadingDep) -> Response:
+    """Every stage with its period, state and label counts (on a day, with ``on``)."""
+    return json_response(queries.list_stages(ledger, reading))
 
 
 @router.get(
@@ -39,10 +39,12 @@ def list_stages(ledger: LedgerDep) -> Response:
         headers={"ETag": 'The stage\'s version, "<version>", for If-Match'},
     ),
 )
-def get_stage(number: StagePath, ledger: LedgerDep) -> Response:
-    """The stage's history: labels granted, conditional, extended, withdrawn, expired, merged."""
-    view = queries.stage_history(ledger, number)
+def get_stage(number: StagePath, ledger: LedgerDep, reading: ReadingDep) -> Response:
+    """The stage's history: labels granted, conditional, extended, withdrawn, expired, merged
+    (by a day, with ``on``)."""
+    view = queries.stage_history(ledger, number, reading)
     if view is None:
-        msg = f"no stage {number} in the ledger"
+        on = f" on {reading.on}" if reading.on else ""
+        msg = f"no stage {number} in the ledger{on}"
         raise StageNotFound(msg)
     return json_response(view, headers={"ETag": etag(view.version)})

@@ -28,6 +28,7 @@ from api.web.views.tables import csv_text
 from domain.errors import NotFound, StageNotFound
 from domain.status import ClusterStatus
 from infrastructure.projections import queries
+from infrastructure.projections.reading import Reading
 from infrastructure.tamper.standing import checkpoint_standing
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -125,7 +126,7 @@ def reports(
     ledger: LedgerDep,
     on: Annotated[date | None, Query(description="The report's day (default today)")] = None,
 ) -> Response:
-    summary = queries.summary_report(ledger, on)
+    summary = queries.summary_report(ledger, Reading(on=on))
     panels = report_panels(summary, queries.labelled_timeline(ledger))
     return page.render(
         "reports.html",
@@ -143,7 +144,8 @@ def report_csv(
     if name == "labelled-changes":
         text = csv_text(changes_table(series))
     else:
-        panels = {p.key: p for p in report_panels(queries.summary_report(ledger, on), series)}
+        summary = queries.summary_report(ledger, Reading(on=on))
+        panels = {p.key: p for p in report_panels(summary, series)}
         if name not in panels:
             msg = f"no chart {name!r} in the reports"
             raise NotFound(msg)
