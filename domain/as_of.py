@@ -10,6 +10,10 @@ day D, an aggregate's history in effect is:
 * its first event (registration or opening), always, for its identity;
 * every later event whose effective date is D or earlier.
 
+The record folded from them keeps the aggregate's version as known (its last recorded
+event), whatever the day: the version is what If-Match compares, and a read for a day
+must not offer an older one.
+
 An aggregate exists on D if its first event took effect by D, or any later one did. One
 that does not exist yet is "not yet registered": never an answer of nulls.
 """
@@ -43,9 +47,7 @@ def in_effect(
     if not corrected:
         return None
     first, later = corrected[0], corrected[1:]
-    kept = [
-        e for e in later if e.effective_on <= day and (not stated_only or is_stated(e))
-    ]
+    kept = [e for e in later if e.effective_on <= day and (not stated_only or is_stated(e))]
     if first.effective_on > day and not kept:
         return None
     return [first, *kept]
@@ -80,12 +82,26 @@ def ledger_on(
         events = in_effect(histories[aggregate_id], day, stated_only=stated_only)
         if events is None:
             continue
+        version = histories[aggregate_id][-1].originator_version
         if aggregate_id.startswith("stage:"):
-            stages.append(stage_record_from_history(events))
+            stages.append(stage_record_at(stage_record_from_history(events), version))
         elif aggregate_id.startswith("cluster:"):
-            clusters.append(cluster_record_from_history(events).record)
+            clusters.append(cluster_record_at(cluster_record_from_history(events).record, version))
     stages.sort(key=lambda record: record.stage.number)
     return LedgerOn(day=day, stages=tuple(stages), clusters=tuple(clusters))
+
+
+def cluster_record_at(record: ClusterRecord, version: int) -> ClusterRecord:
+    """The record with the cluster's version as known."""
+    cluster = msgspec.structs.replace(record.cluster, version=version)
+    return msgspec.structs.replace(record, cluster=cluster)
+
+
+def stage_record_at(record: StageRecord, version: int) -> StageRecord:
+    """The record with the stage's version as known."""
+    return msgspec.structs.replace(
+        record, stage=msgspec.structs.replace(record.stage, version=version)
+    )
 
 
 def by_aggregate(events: Iterable[LedgerEvent]) -> dict[str, list[LedgerEvent]]:

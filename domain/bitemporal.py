@@ -16,7 +16,7 @@ from domain.corrections import effective_history
 from domain.events import ClusterRegistered, EventCorrected, LedgerEvent
 from domain.replay import Positioned, Replay, known_at, replay_cluster
 from domain.status import ClusterStatus, NotRegistered
-from domain.values import event_id
+from domain.values import Evidence, event_id
 
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +29,7 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: datetime
     actor: str
     source: str | None
+    evidence: Evidence | None  # how firmly the source states it; None: ungraded
     counted: bool  # part of the answer: a correction, or in effect by as_of and not retracted
     corrected_by: tuple[str, ...]
     corrects: str | None
@@ -111,6 +112,7 @@ def _entry(
         recorded_at=e.timestamp,
         actor=e.actor,
         source=e.source,
+        evidence=e.evidence,
         counted=target is not None or e.originator_version in counted,
         corrected_by=tuple(corrections.get(e.originator_version, ())),
         corrects=None if target is None else event_id(e.originator_id, target),

@@ -55,9 +55,6 @@ def history(slug: str, as_of: date | None, known_at_value: str | None, db: str |
         view = cluster_status_as_of(
             ledger, slug, as_of=day, known_at_position=position, known_at_time=moment
         )
-    if view.status is None:
-        fail(f"{slug} was not registered as of {day} in what the ledger knew then")
-        return
     click.echo(f"{view.name} ({slug}) as of {day}" + _known_suffix(known_at_value))
     corrections = {e.event_id: e.event for e in view.history if e.corrects}
     terminal, colour = sys.stdout.isatty(), not os.environ.get("NO_COLOR")
@@ -66,7 +63,7 @@ def history(slug: str, as_of: date | None, known_at_value: str | None, db: str |
             click.echo(terminal_lines(entry, corrections, day), color=colour)
         else:
             click.echo(entry_line(entry, corrections, day))
-    click.echo(f"status on {day}: {view.status}{_terms(view)}")
+    click.echo(f"status on {day}: {_status_words(view)}{_terms(view)}")
     if known_at_value is not None:
         click.echo(_known_now(view))
 
@@ -79,7 +76,7 @@ def entry_line(entry: HistoryEntry, corrections: dict[str, LedgerEvent], day: da
     )
     if not entry.counted and not entry.corrected_by:
         marks += f" [takes effect after {day}]"
-    source = f"  <{event.source}>" if event.source else ""
+    source = f"  <{event.source}>{_graded(entry)}" if event.source else _graded(entry)
     return (
         f"  #{entry.position:<6} v{event.originator_version:<3} {event.effective_on}  "
         f"{describe(event)}{marks}{source}"
@@ -92,8 +89,8 @@ def terminal_lines(entry: HistoryEntry, corrections: dict[str, LedgerEvent], day
     event = entry.event
     head = f"  #{entry.position:<6} v{event.originator_version:<3} {event.effective_on}  "
     text = entry_line(entry, corrections, day)[len(head):]
-    source = f"  <{event.source}>" if event.source else ""
-    text = text.removesuffix(source) if source else text
+    source = f"  <{event.source}>{_graded(entry)}" if event.source else _graded(entry)
+    text = text.removesuffix(source) if event.source else text
     indent = " " * len(head)
     width = max(60, shutil.get_terminal_size().columns - 1)
     body = textwrap.wrap(text, width - len(head), break_on_hyphens=False) or [""]
@@ -103,8 +100,19 @@ def terminal_lines(entry: HistoryEntry, corrections: dict[str, LedgerEvent], day
         *(indent + click.style(line, dim=faded) for line in body[1:]),
     ]
     if event.source:
-        lines.append(indent + click.style(event.source, fg="blue"))
+        lines.append(indent + click.style(event.source, fg="blue") + _graded(entry))
     return "\n".join(lines)
+
+
+def _graded(entry: HistoryEntry) -> str:
+    """The evidence grade a weak or inferred fact carries, so it reads as such."""
+    return f" [evidence: {entry.evidence}]" if entry.evidence else ""
+
+
+def _status_words(view: BitemporalStatusView) -> str:
+    if view.status == "not-registered":
+        return f"not yet registered (registered on {view.registered_on})"
+    return str(view.status)
 
 
 def _retracts(correction: LedgerEvent | None) -> bool:

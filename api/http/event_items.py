@@ -38,6 +38,8 @@ class FeedItem(msgspec.Struct, frozen=True, kw_only=True):
     actor: str
     idempotency_key: str | None
     source: str | None
+    evidence: str | None
+    """How firmly the source states the fact: stated, weak or inferred (None: ungraded)."""
     payload_sha256: str
     payload: bytes | None
     data: dict[str, Any]
@@ -71,6 +73,7 @@ def feed_item(ledger: Ledger, row: StoredRow) -> FeedItem:
         actor=inputs.actor,
         idempotency_key=inputs.idempotency_key,
         source=None if event is None else event.source,
+        evidence=None if event is None else event.evidence,
         payload_sha256=inputs.payload_sha256,
         payload=inputs.payload,
         data={} if event is None else event_data(event),

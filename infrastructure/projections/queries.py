@@ -17,7 +17,7 @@ from typing import Any
 
 from domain import compliance as compliance_rules
 from domain import stage_history as history_rules
-from domain.as_of import first_effective_on, in_effect
+from domain.as_of import cluster_record_at, first_effective_on, in_effect
 from domain.bitemporal import BitemporalStatusView, HistoryEntry, bitemporal_status
 from domain.cluster import Review
 from domain.compliance import ComplianceView, Finding
@@ -136,7 +136,10 @@ def _replayed_status(ledger: Ledger, slug: str, reading: Reading) -> ClusterStat
         began = first_effective_on(history)
         msg = f"cluster {slug!r} was not yet registered on {reading.day} (registered on {began})"
         raise NotYetRegistered(msg)
-    return cluster_status_view(cluster_record_from_history(events).record, reading.day)
+    record = cluster_record_at(
+        cluster_record_from_history(events).record, history[-1].originator_version
+    )
+    return cluster_status_view(record, reading.day)
 
 
 def list_stages(ledger: Ledger, reading: Reading = TODAY) -> list[StageSummaryView]:
@@ -144,9 +147,7 @@ def list_stages(ledger: Ledger, reading: Reading = TODAY) -> list[StageSummaryVi
     return [history_rules.stage_summary(history_rules.stage_history(s, clusters)) for s in stages]
 
 
-def stage_history(
-    ledger: Ledger, number: int, reading: Reading = TODAY
-) -> StageHistoryView | None:
+def stage_history(ledger: Ledger, number: int, reading: Reading = TODAY) -> StageHistoryView | None:
     if reading.replays:
         _, stages, clusters = read_records(ledger, reading)
         stage = next((s for s in stages if s.stage.number == number), None)
@@ -244,9 +245,19 @@ def cluster_status_as_of(
     if not entries:
         msg = f"no cluster {slug!r} in the ledger"
         raise ClusterNotFound(msg)
-    return bitemporal_status(
+    view = bitemporal_status(
         slug, entries, as_of, position=known_at_position, recorded_by=known_at_time
     )
+    if view.status is None:
+        when = (
+            f"position {known_at_position}" if known_at_position is not None else f"{known_at_time}"
+        )
+        msg = (
+            f"no cluster {slug!r} was recorded by {when} "
+            f"(first recorded at position {entries[0].position})"
+        )
+        raise ClusterNotFound(msg)
+    return view
 
 
 # --- reading the read models -------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
@@ -13,7 +14,16 @@ from domain.commands import WithdrawLabel
 from domain.errors import ClusterNotFound
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries as q
-from tests.builders import correction, grant_stage_4, open_stage_4, register, run
+from tests.builders import (
+    ADMIN,
+    correction,
+    grant_stage_4,
+    open_stage_4,
+    register,
+    registration,
+    run,
+    stage_4_grant,
+)
 
 JUNE_2019 = date(2019, 6, 1)
 
@@ -96,7 +106,8 @@ def test_a_cluster_not_yet_registered_is_named_and_marked_not_registered(ledger:
     register(ledger, "aerospace-valley")
     view = q.cluster_status_as_of(ledger, "aerospace-valley", as_of=date(2000, 1, 1))
     assert (view.status, view.name) == ("not-registered", "Aerospace Valley")
-    assert view.registered_on is not None and view.registered_on > date(2000, 1, 1)
+    assert view.registered_on is not None
+    assert view.registered_on > date(2000, 1, 1)
     assert view.stage is None
     assert [(e.type, e.counted) for e in view.history] == [("ClusterRegistered", False)]
 
@@ -132,3 +143,69 @@ def test_history_command_shows_the_correction_and_what_was_known_then(
     assert then.exit_code == 0, then.output
     assert "status on 2019-06-01: labelled (stage 4, from 2019-01-01" in then.output
     assert "as known now: unlabelled (later entries of the ledger revised" in then.output
+
+
+@pytest.fixture
+def backfilled(ledger: Ledger) -> Ledger:
+    """The issue's repro: registered today without a date, then its 2025 label
+    back-filled: granted from 15 January (a weakly sourced fact), withdrawn from 2 June."""
+    open_stage_4(
+        ledger, number=5, title="Phase V", starts_on=date(2023, 1, 1), ends_on=date(2026, 12, 31)
+    )
+    run(ledger, registration("enter", "ENTER", registered_on=None))
+    run(
+        ledger,
+        stage_4_grant(
+            "enter", stage=5, decided_on=date(2025, 1, 10), effective_from=date(2025, 1, 15)
+        ),
+        msgspec.structs.replace(ADMIN, evidence="weak"),
+    )
+    run(ledger, WithdrawLabel(
+        slug="enter", decided_on=date(2025, 5, 20), effective_on=date(2025, 6, 2),
+        decided_by="State", reason="criteria no longer met",
+    ))
+    return ledger
+
+
+def test_a_back_filled_label_answers_labelled_before_the_registration_was_recorded(
+    backfilled: Ledger, store_url: str
+) -> None:
+    view = q.cluster_status_as_of(backfilled, "enter", as_of=date(2025, 3, 1))
+    assert (view.status, view.stage, view.name) == ("labelled", 5, "ENTER")
+    runner = CliRunner()
+    told = runner.invoke(cli, ["history", "enter", "--as-of", "2025-03-01", "--db", store_url])
+    assert told.exit_code == 0, told.output
+    assert "status on 2025-03-01: labelled (stage 5, from 2025-01-15" in told.output
+    assert "[evidence: weak]" in told.output
+    listed = runner.invoke(cli, ["status", "--on", "2025-03-01", "--db", store_url])
+    assert listed.exit_code == 0, listed.output
+    assert "labelled" in next(line for line in listed.output.splitlines() if "enter" in line)
+    after = runner.invoke(cli, ["history", "enter", "--as-of", "2025-07-01", "--db", store_url])
+    assert "status on 2025-07-01: withdrawn" in after.output
+
+
+def test_before_anything_took_effect_the_cli_says_not_yet_registered(
+    backfilled: Ledger, store_url: str
+) -> None:
+    runner = CliRunner()
+    told = runner.invoke(cli, ["history", "enter", "--as-of", "2024-06-01", "--db", store_url])
+    assert told.exit_code == 0, told.output
+    assert "status on 2024-06-01: not yet registered (registered on" in told.output
+    card = runner.invoke(cli, ["status", "enter", "--on", "2024-06-01", "--db", store_url])
+    assert card.exit_code == 1
+    assert card.output.count("\n") == 1
+    assert "not yet registered on 2024-06-01" in card.output
+
+
+def test_stated_evidence_only_leaves_the_weakly_sourced_grant_out(
+    backfilled: Ledger, store_url: str
+) -> None:
+    runner = CliRunner()
+    all_facts = runner.invoke(cli, ["status", "enter", "--on", "2025-03-01", "--db", store_url])
+    stated = runner.invoke(
+        cli, ["status", "enter", "--on", "2025-03-01", "--evidence", "stated", "--db", store_url]
+    )
+    assert "labelled" in all_facts.output
+    # Without the grant, nothing of the cluster had taken effect by then.
+    assert stated.exit_code == 1
+    assert "not yet registered on 2025-03-01" in stated.output

@@ -3,42 +3,25 @@ equal to a rebuild, and answering the auditors' questions about the seeded histo
 
 from __future__ import annotations
 
-import itertools
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import msgspec
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as strat
 
 from api.cli.main import cli
 from domain.commands import (
     AwardEuropeanLabel,
-    CloseStage,
-    Command,
-    CorrectClusterEvent,
-    CriterionSpec,
-    DissolveCluster,
-    ExtendLabel,
-    GrantLabel,
-    MergeCluster,
-    OpenStage,
-    RegisterCluster,
-    RenameCluster,
-    ReportedCountSpec,
     ReportMembership,
-    ReportStageCount,
     ReviewCriteria,
-    ReviseStageCriteria,
-    StageRequirements,
-    WithdrawLabel,
 )
-from domain.errors import LedgerError, ProjectionBehind, ProjectionFailed
+from domain.errors import ProjectionBehind, ProjectionFailed
 from infrastructure.admin.database import upgrade_store
 from infrastructure.composition import open_ledger
-from infrastructure.ledger import Ledger, Pending
+from infrastructure.ledger import Ledger
 from infrastructure.projections import (
     ProjectionHook,
     RebuildProgress,
@@ -59,8 +42,9 @@ from infrastructure.projections.tables import (
 )
 from infrastructure.settings import store_settings
 from infrastructure.store.hooks import AppendedEvent
-from tests.builders import ADMIN, MEMBERS, grant_stage_4, open_stage_4, register, run
+from tests.builders import MEMBERS, grant_stage_4, open_stage_4, register, run
 from tests.conftest import Seeded
+from tests.scenarios import Scenario, commands
 
 TABLES = {
     CLUSTER_STATES: "cluster_id",
@@ -95,129 +79,6 @@ def set_tracking(ledger: Ledger, position: int) -> None:
 
 
 # --- maintained event by event equals rebuilt from scratch -------------------------
-
-NAMESPACES = itertools.count()
-START = date(2019, 1, 1)
-SLUGS = ("alpha", "beta", "gamma")
-day = strat.integers(min_value=0, max_value=1460).map(lambda n: START + timedelta(days=n))
-slug = strat.sampled_from(SLUGS)
-stage_index = strat.sampled_from([0, 1])
-grant = strat.tuples(strat.just("grant"), slug, stage_index, day, strat.booleans())
-extend = strat.tuples(strat.just("extend"), slug, day, strat.booleans())
-correct = strat.tuples(strat.just("correct"), slug, strat.integers(0, 20), strat.booleans(), day)
-commands = strat.one_of(
-    # Label commands come often, ends of clusters seldom: most commands need a live label.
-    *[grant] * 3,
-    *[extend] * 2,
-    *[correct] * 2,
-    strat.tuples(strat.just("withdraw"), slug, day),
-    strat.tuples(strat.just("review"), slug, stage_index, strat.integers(0, 400), strat.booleans()),
-    strat.tuples(strat.just("award"), slug, strat.sampled_from(["bronze", "silver"]), day),
-    strat.tuples(strat.just("report"), slug, strat.integers(0, 500), day),
-    strat.tuples(strat.just("rename"), slug, strat.integers(0, 3)),
-    strat.tuples(strat.just("merge"), slug, slug, day),
-    strat.tuples(strat.just("dissolve"), slug, day),
-    strat.tuples(strat.just("close"), stage_index, day),
-    strat.tuples(strat.just("count"), stage_index, strat.integers(0, 60), day),
-    strat.tuples(strat.just("revise"), stage_index, strat.integers(100, 200), day),
-)
-
-
-MEMBERS_150 = (CriterionSpec(code="members", description="members", threshold=150),)
-
-
-class Scenario:
-    """Random commands on a ledger, each in its own namespace of clusters and stages."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-        self.n = next(NAMESPACES)
-        self.stages = [self.n * 2 + 1, self.n * 2 + 2]
-        for number in self.stages:
-            run(ledger, OpenStage(
-                number=number, title=f"Stage {number}", starts_on=START,
-                ends_on=date(2022, 12, 31), decided_by="State", criteria=MEMBERS_150,
-                requirements=StageRequirements(minimum_european_label="bronze"),
-            ))
-        for name in SLUGS:
-            run(ledger, RegisterCluster(
-                slug=self.slug(name), name=name, registered_on=START,
-                regions=(f"region-{name}",), themes=("theme",),
-            ))
-            run(ledger, self.command("grant", name, 0, START, name == "alpha"))
-
-    def slug(self, name: str) -> str:
-        return f"p{self.n}-{name}"
-
-    def run(self, script: list[tuple[Any, ...]], batch_size: int) -> None:
-        """Runs the script in batches (one transaction each); refusals append nothing."""
-        for start in range(0, len(script), batch_size):
-            batch = [self.command(*line) for line in script[start : start + batch_size]]
-            results = self.ledger.execute_batch(
-                [Pending(command=command, context=ADMIN) for command in batch]
-            )
-            for command, result in zip(batch, results, strict=True):
-                assert not isinstance(result, Exception) or isinstance(result, LedgerError)
-                if not isinstance(result, Exception):
-                    event(f"{type(command).__name__} accepted")
-
-    def command(self, kind: str, *args: Any) -> Command:  # noqa: PLR0911 - one per kind
-        first = args[0]
-        if kind == "close":
-            return CloseStage(number=self.stages[first], closed_on=args[1])
-        if kind == "count":
-            reported = ReportedCountSpec(count=args[1], as_of=args[2], description="reported")
-            return ReportStageCount(number=self.stages[first], reported=reported)
-        if kind == "revise":
-            criteria = (CriterionSpec(code="members", description="members", threshold=args[1]),)
-            return ReviseStageCriteria(
-                number=self.stages[first], criteria=criteria, revised_on=args[2]
-            )
-        cluster = self.slug(first)
-        if kind == "grant":
-            _, stage, on, conditional = args
-            return GrantLabel(
-                slug=cluster, stage=self.stages[stage], decided_on=on, decided_by="State",
-                effective_from=on, conditions=("merge",) if conditional else (),
-            )
-        if kind == "extend":
-            return ExtendLabel(
-                slug=cluster, decided_on=args[1], valid_until=args[1] + timedelta(days=365),
-                reason="progress", conditions=() if args[2] else ("again",),
-            )
-        if kind == "withdraw":
-            return WithdrawLabel(
-                slug=cluster, decided_on=args[1], effective_on=args[1], decided_by="State",
-                reason="criteria",
-            )
-        if kind == "review":
-            return ReviewCriteria(
-                slug=cluster, stage=self.stages[args[1]], reviewed_on=START, reviewer="DGE",
-                kind="review", measurements={"members": float(args[2])},
-                outcome="compliant" if args[3] else "partly met",
-            )
-        if kind == "award":
-            return AwardEuropeanLabel(
-                slug=cluster, level=args[1], awarded_on=args[2],
-                valid_until=args[2] + timedelta(days=730),
-            )
-        if kind == "report":
-            members = msgspec.structs.replace(MEMBERS, sme=args[1], research=3)
-            return ReportMembership(slug=cluster, as_of=args[2], members=members)
-        if kind == "rename":
-            return RenameCluster(slug=cluster, name=f"{first} {args[1]}", effective_on=START)
-        if kind == "merge":
-            return MergeCluster(slug=cluster, into=self.slug(args[1]), effective_on=args[2])
-        if kind == "dissolve":
-            return DissolveCluster(slug=cluster, effective_on=args[1], reason="liquidation")
-        _, choice, retract, on = args
-        # Any recorded event but the registration (at most 20 events per cluster here).
-        version = 2 + choice % 19
-        return CorrectClusterEvent(
-            slug=cluster, event_id=f"cluster:{cluster}@{version}", reason="error",
-            amended=None if retract else {"effective_from": on.isoformat()},
-        )
-
 
 @settings(
     max_examples=20,
@@ -379,16 +240,15 @@ def test_read_models_ahead_of_the_ledger_stop_queries_until_rebuilt(
 
 def test_status_filters_by_status_region_theme_and_stage(stage_4_ledger: Ledger) -> None:
     ledger = stage_4_ledger
-    on = date(2020, 1, 1)
-    assert [v.slug for v in q.list_cluster_status(ledger, status="labelled", reading=Reading(on=on))] == [
-        "aerospace-valley"
-    ]
-    assert [v.slug for v in q.list_cluster_status(ledger, stage=4, reading=Reading(on=on))] == [
+    on = Reading(on=date(2020, 1, 1))
+    labelled = q.list_cluster_status(ledger, status="labelled", reading=on)
+    assert [v.slug for v in labelled] == ["aerospace-valley"]
+    assert [v.slug for v in q.list_cluster_status(ledger, stage=4, reading=on)] == [
         "aerospace-valley"
     ]
     assert len(q.list_cluster_status(ledger, region="Occitanie", theme="aéronautique")) == 2
     assert q.list_cluster_status(ledger, region="Bretagne") == []
-    view = q.get_cluster_status(ledger, "aerospace-valley", today=on)
+    view = q.get_cluster_status(ledger, "aerospace-valley", today=on.day)
     assert view is not None
     assert view.version == 2
     assert q.get_cluster_status(ledger, "unknown-cluster") is None

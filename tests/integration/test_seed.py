@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import msgspec
 from click.testing import CliRunner
 
 from api.cli.main import cli
@@ -167,3 +168,63 @@ def test_seed_command_prints_the_counts_and_the_gaps(seeded: Seeded) -> None:
     assert "seeded 0 new events" in result.output
     assert "stage 5: 55 labels in the ledger on 27 Mar 2023, 55 reported" in result.output
     assert "gaps in the sources" in result.output
+
+
+def labels_held(url: str, stage: int, on: str, *extra: str) -> set[str]:
+    """The slugs ``status --on`` shows holding a label of ``stage`` that day."""
+    result = CliRunner().invoke(
+        cli, ["status", "--on", on, "--stage", str(stage), "--json", *extra, "--db", url]
+    )
+    assert result.exit_code == 0, result.output
+    views = msgspec.json.decode(result.output)
+    return {v["slug"] for v in views if v["status"] in ("labelled", "conditional")}
+
+
+def test_the_day_after_each_decision_the_ledger_holds_the_published_number_of_labels(
+    seeded: Seeded,
+) -> None:
+    assert len(labels_held(seeded.url, 4, "2019-02-06")) == 56  # 48 four-year + 8 one-year
+    assert labels_held(seeded.url, 5, "2023-03-28") == PHASE_V_2023
+    assert len(labels_held(seeded.url, 5, "2024-01-09")) == 57
+
+
+def test_the_stage_5_page_shows_two_new_entrants(seeded: Seeded) -> None:
+    result = CliRunner().invoke(cli, ["stage", "5", "--json", "--db", seeded.url])
+    assert result.exit_code == 0, result.output
+    entrants = msgspec.json.decode(result.output)["history"]["new_entrants"]
+    assert sorted(e["slug"] for e in entrants) == ["enter", "infr2050"]
+
+
+def test_a_report_on_2010_counts_nothing_granted_after_it(seeded: Seeded) -> None:
+    result = CliRunner().invoke(
+        cli, ["report", "--on", "2010-06-01", "--format", "json", "--db", seeded.url]
+    )
+    assert result.exit_code == 0, result.output
+    stages = {s["stage"]: s for s in msgspec.json.decode(result.output)["stages"]}
+    assert set(stages) == {1, 2}  # stages 3 to 5 had not opened
+    assert all(s["renewal_rate"] is not None or s["notes"] for s in stages.values())
+
+
+def test_stated_evidence_only_leaves_out_the_weakly_sourced_s2e2(seeded: Seeded) -> None:
+    stated = labels_held(seeded.url, 5, "2023-03-28", "--evidence", "stated")
+    assert "s2e2" not in stated
+    assert stated < PHASE_V_2023
+
+
+def test_filters_forgive_case_and_accents_and_list_what_they_accept(seeded: Seeded) -> None:
+    runner = CliRunner()
+    bretagne = runner.invoke(cli, ["status", "--region", "bretagne", "--json", "--db", seeded.url])
+    assert bretagne.exit_code == 0, bretagne.output
+    assert len(msgspec.json.decode(bretagne.output)) > 0
+    regions = runner.invoke(cli, ["regions", "--db", seeded.url])
+    assert "Bretagne" in regions.output
+    assert "Auvergne-Rhône-Alpes" in regions.output
+    themes = runner.invoke(cli, ["themes", "--json", "--db", seeded.url])
+    assert msgspec.json.decode(themes.output)["note"]
+
+
+def test_an_unknown_slug_suggests_the_nearest_ones(seeded: Seeded) -> None:
+    result = CliRunner().invoke(cli, ["status", "aerospace-vally", "--db", seeded.url])
+    assert result.exit_code != 0
+    assert result.output.count("\n") == 1
+    assert "did you mean aerospace-valley" in result.output
