@@ -50,7 +50,7 @@ def test_each_item_carries_its_leaf_inputs_and_data(
     assert item["position"] == 2
     assert set(item) == {
         "event_id", "position", "aggregate_id", "version", "type", "topic",
-        "recorded_at", "effective_on", "actor", "idempotency_key", "source",
+        "recorded_at", "effective_on", "actor", "idempotency_key", "source", "evidence",
         "payload_sha256", "payload", "data",
     }
     assert item["topic"] == "label-ledger/TokenIssued/v1"
