@@ -1,9 +1,10 @@
 """API access tokens: who a presented secret identifies, derived from the token events.
 
-Only the events authorise: the registry is folded from ``TokenIssued`` / ``TokenRevoked``
-as read from the log, never from a table a database user could write a row into. It
-follows the log by position: the writer hands it every token event it appends or finds
-appended by another process, and readers refresh it with one query when the log moved.
+Only the events authorise: the registry folds every event of a ``token:`` aggregate
+(``domain.access.project_token``) as read from the log, never from a table a database
+user could write a row into. It follows the log by position: the writer hands it every
+token event it appends or finds appended by another process, and readers refresh it with
+one query when the log moved.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 
 import msgspec
 
-from domain.access import Role, Token, TokenIssued, TokenRevoked, project_token
+from domain.access import Role, Token, project_token
 from domain.events import LedgerEvent
 from infrastructure.mapper import MsgspecMapper
 from infrastructure.store.event_reads import last_position, prefix_end
@@ -56,9 +57,9 @@ class TokenRegistry:
         """Folds token events recorded up to ``position`` (others are ignored)."""
         with self._lock:
             for event in events:
-                if not isinstance(event, TokenIssued | TokenRevoked):
+                if not event.originator_id.startswith(TOKEN_IDS):
                     continue
-                known = self._by_name.get(event.name)
+                known = self._by_name.get(event.originator_id.removeprefix(TOKEN_IDS))
                 if known is not None and event.originator_version <= known.version:
                     continue  # a reader's older view must not undo a newer state
                 token = project_token(known, [event])
