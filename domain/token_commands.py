@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.access import TokenIssued, TokenRevoked, check_token_name, token_id
 from domain.commands import IssueToken, RevokeToken
 from domain.envelope import envelope
-from domain.errors import DuplicateTokenName, TokenAlreadyRevoked, TokenNotFound
+from domain.errors import (
+    DuplicateTokenName,
+    InvalidTokenExpiry,
+    TokenAlreadyRevoked,
+    TokenNotFound,
+)
 from domain.given import Given
 from domain.values import Provenance
 
@@ -21,8 +28,16 @@ def issue_token(c: IssueToken, given: Given, p: Provenance) -> list[TokenIssued]
             name=c.name,
             role=c.role,
             token_hash=c.token_hash,
+            expires_at=check_expiry(c.expires_at, p),
         )
     ]
+
+
+def check_expiry(expires_at: datetime | None, p: Provenance) -> datetime | None:
+    if expires_at is not None and expires_at <= p.recorded_at:
+        msg = f"the expiry {expires_at.isoformat()} is not after {p.recorded_at.isoformat()}"
+        raise InvalidTokenExpiry(msg, field="expires_at")
+    return expires_at
 
 
 def revoke_token(c: RevokeToken, given: Given, p: Provenance) -> list[TokenRevoked]:

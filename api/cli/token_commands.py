@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import getpass
+from datetime import UTC, datetime
 
 import click
 
-from api.cli.common import db_option, ledger_at, reports_errors
-from domain.access import ROLES, Role
+from api.cli.common import db_option, fail, ledger_at, reports_errors
+from api.cli.durations import parse_duration
+from domain.access import ROLES, Role, Token
 from domain.commands import Context, IssueToken, RevokeToken
 from infrastructure.access.tokens import hash_secret, new_secret
 
@@ -15,6 +17,14 @@ actor_option = click.option(
     "--actor",
     default=None,
     help="Who records this (default: cli:<local user>).",
+)
+
+
+expires_in_option = click.option(
+    "--expires-in",
+    metavar="DURATION",
+    default=None,
+    help="Stop working after this long: 30m, 12h, 90d or 4w (default: never).",
 )
 
 
@@ -37,21 +47,46 @@ def token() -> None:
     "--role", type=click.Choice(ROLES), required=True, help="admin writes; auditor reads."
 )
 @click.option("--name", required=True, help="The token's name: every event it writes is theirs.")
+@expires_in_option
 @actor_option
 @db_option
 @reports_errors
-def create(role: Role, name: str, actor: str | None, db: str | None) -> None:
+def create(
+    role: Role, name: str, expires_in: str | None, actor: str | None, db: str | None
+) -> None:
     """Create a token and print it once, as the last line of stdout."""
+    expires_at = expiry(expires_in)
     secret = new_secret()
-    command = IssueToken(name=name, role=role, token_hash=hash_secret(secret))
+    command = IssueToken(
+        name=name, role=role, token_hash=hash_secret(secret), expires_at=expires_at
+    )
     with ledger_at(db) as ledger:
         receipt = ledger.execute(command, Context(actor=cli_actor(actor)))
     click.echo(
-        f"created {role} token {name!r} (ledger position {receipt.position}); "
-        "it is shown only now:",
+        f"created {role} token {name!r} (ledger position {receipt.position}"
+        f"{until(expires_at)}); it is shown only now:",
         err=True,
     )
     click.echo(secret)
+
+
+def expiry(expires_in: str | None) -> datetime | None:
+    """The instant a token given ``--expires-in`` stops working (a bad one: one line)."""
+    if expires_in is None:
+        return None
+    try:
+        return datetime.now(UTC) + parse_duration(expires_in)
+    except ValueError as error:
+        fail(f"--expires-in: {error}")
+        raise
+
+
+def until(expires_at: datetime | None) -> str:
+    return "" if expires_at is None else f", expires {instant(expires_at)}"
+
+
+def instant(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @token.command("revoke")
@@ -70,13 +105,19 @@ def revoke(name: str, actor: str | None, db: str | None) -> None:
 @db_option
 @reports_errors
 def list_(db: str | None) -> None:
-    """List tokens by name, role and state (never their secrets)."""
+    """List tokens by name: role, state (active, revoked, expired) and expiry, tab-separated
+    under a header line (never their secrets)."""
     with ledger_at(db) as ledger:
         ledger.refresh_tokens()
         tokens = ledger.tokens.tokens()
+    now = datetime.now(UTC)
+    click.echo("name\trole\tstate\texpires")
     for token in tokens:
-        click.echo(f"{token.name}\t{token.role}\t{'revoked' if token.is_revoked else 'active'}")
+        click.echo("\t".join((token.name, token.role, token.state(now), expires(token))))
 
+
+def expires(token: Token) -> str:
+    return "never" if token.expires_at is None else instant(token.expires_at)
 
 
 COMMANDS = [token]

@@ -13,7 +13,8 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 
 import msgspec
 
@@ -29,7 +30,7 @@ TOKEN_IDS = "token:"
 
 
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
-    """Whoever a valid, unrevoked token identifies."""
+    """Whoever a valid (unrevoked, unexpired) token identifies."""
 
     name: str
     role: Role
@@ -52,6 +53,8 @@ class TokenRegistry:
         self._by_hash: dict[str, Token] = {}
         self.position = 0
         self._lock = threading.Lock()
+        self.clock: Callable[[], datetime] = _utc_now
+        """What time it is for expiries (tests move it on)."""
 
     def absorb(self, events: Iterable[LedgerEvent], position: int) -> None:
         """Folds token events recorded up to ``position`` (others are ignored)."""
@@ -88,7 +91,7 @@ class TokenRegistry:
         self.absorb(events, position)
 
     def caller(self, secret: str) -> Caller | None:
-        """The caller a presented secret identifies, or None if unknown or revoked."""
+        """The caller a presented secret identifies, or None if unknown, revoked or expired."""
         presented = hash_secret(secret)
         with self._lock:
             found = self._by_hash.get(presented)
@@ -98,21 +101,30 @@ class TokenRegistry:
         # token must still carry this hash: a replaced secret stops working.
         if token is None or not hmac.compare_digest(token.token_hash, presented):
             return None
-        if token.is_revoked:
+        if not self._authorises(token):
             return None
         return Caller(name=token.name, role=token.role, token_hash=token.token_hash)
 
     def still_valid(self, caller: Caller) -> bool:
-        """The caller's token is still the named, unrevoked token of that role."""
+        """The caller's token is still the named, unrevoked, unexpired token of that role."""
         with self._lock:
             token = self._by_name.get(caller.name)
         return (
             token is not None
-            and not token.is_revoked
+            and self._authorises(token)
             and token.role == caller.role
             and hmac.compare_digest(token.token_hash, caller.token_hash)
         )
 
+    def _authorises(self, token: Token) -> bool:
+        if token.is_revoked:
+            return False
+        return token.expires_at is None or not token.is_expired(self.clock())
+
     def tokens(self) -> list[Token]:
         with self._lock:
             return sorted(self._by_name.values(), key=lambda token: token.name)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.cli.main import cli
 from api.http.app import create_app
+from domain.commands import Context, IssueToken
 from infrastructure.composition import open_ledger
 from tests.api.http_builders import bearer
 
@@ -66,8 +69,58 @@ def test_list_shows_names_roles_and_states_never_secrets(
     create(runner, store_url, "--role", "auditor", "--name", "ccomptes")
     runner.invoke(cli, ["token", "revoke", "ccomptes", "--db", store_url])
     result = runner.invoke(cli, ["token", "list", "--db", store_url])
-    assert result.stdout.splitlines() == ["ccomptes\tauditor\trevoked", "dge\tadmin\tactive"]
+    assert result.stdout.splitlines() == [
+        "name\trole\tstate\texpires",
+        "ccomptes\tauditor\trevoked\tnever",
+        "dge\tadmin\tactive\tnever",
+    ]
     assert token not in result.output
+
+
+def test_a_token_created_to_expire_in_90_days_lists_its_expiry(
+    runner: CliRunner, store_url: str
+) -> None:
+    before = datetime.now(UTC)
+    create(runner, store_url, "--role", "auditor", "--name", "warehouse", "--expires-in", "90d")
+    result = runner.invoke(cli, ["token", "list", "--db", store_url])
+    name, role, state, expires = result.stdout.splitlines()[1].split("\t")
+    assert (name, role, state) == ("warehouse", "auditor", "active")
+    expected = before + timedelta(days=90)
+    assert abs(datetime.fromisoformat(expires) - expected) < timedelta(minutes=5)
+
+
+def test_a_token_past_its_expiry_lists_as_expired(runner: CliRunner, store_url: str) -> None:
+    ledger = open_ledger(store_url)
+    try:
+        ledger.writer.clock = lambda: datetime.now(UTC) - timedelta(days=2)
+        ledger.execute(
+            IssueToken(
+                name="dashboard",
+                role="auditor",
+                token_hash="c" * 64,
+                expires_at=datetime.now(UTC) - timedelta(days=1),
+            ),
+            Context(actor="cli:test"),
+        )
+    finally:
+        ledger.close()
+    result = runner.invoke(cli, ["token", "list", "--db", store_url])
+    assert result.stdout.splitlines()[1].split("\t")[:3] == ["dashboard", "auditor", "expired"]
+
+
+@pytest.mark.parametrize("duration", ["90", "90 days", "-1d", "0d", "3651d", "1y", ""])
+def test_a_bad_duration_is_one_line_and_creates_nothing(
+    runner: CliRunner, store_url: str, duration: str
+) -> None:
+    create(runner, store_url, "--role", "admin", "--name", "dge")
+    args = ["--role", "auditor", "--name", "warehouse", "--expires-in", duration]
+    result = runner.invoke(cli, ["token", "create", *args, "--db", store_url])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert "--expires-in" in result.stderr
+    listed = runner.invoke(cli, ["token", "list", "--db", store_url]).stdout
+    assert "warehouse" not in listed
 
 
 @pytest.mark.parametrize(
