@@ -1,10 +1,10 @@
-"""The rules of token commands: issuing and revoking API access tokens."""
+"""The rules of the token commands: what each does to an API access token."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from domain.access import TokenIssued, TokenRevoked, check_token_name, token_id
+from domain.access import Token, TokenIssued, TokenRevoked, check_token_name, token_id
 from domain.commands import IssueToken, RevokeToken
 from domain.envelope import envelope
 from domain.errors import (
@@ -41,15 +41,20 @@ def check_expiry(expires_at: datetime | None, p: Provenance) -> datetime | None:
 
 
 def revoke_token(c: RevokeToken, given: Given, p: Provenance) -> list[TokenRevoked]:
-    existing = given.find_token(c.name)
-    if existing is None:
-        msg = f"no token named {c.name!r}"
-        raise TokenNotFound(msg)
-    if existing.is_revoked:
-        msg = f"token {c.name!r} was already revoked on {existing.revoked_on}"
-        raise TokenAlreadyRevoked(msg)
+    existing = unrevoked_token(c.name, given)
     return [
         TokenRevoked(
             **envelope(existing.id, existing.version + 1, p, p.recorded_at.date()), name=c.name
         )
     ]
+
+
+def unrevoked_token(name: str, given: Given) -> Token:
+    existing = given.find_token(name)
+    if existing is None:
+        msg = f"no token named {name!r}"
+        raise TokenNotFound(msg)
+    if existing.is_revoked:
+        msg = f"token {name!r} was already revoked on {existing.revoked_on}"
+        raise TokenAlreadyRevoked(msg)
+    return existing
