@@ -41,8 +41,19 @@ class TokenRevoked(LedgerEvent, frozen=True, kw_only=True):
     name: str
 
 
+class TokenRotated(LedgerEvent, frozen=True, kw_only=True):
+    """The token's secret was replaced; its role and expiry are as recorded here."""
+
+    TOPIC = "label-ledger/TokenRotated/v1"
+    name: str
+    role: Role
+    token_hash: str
+    expires_at: datetime | None = None
+
+
 register_event_type(TokenIssued)
 register_event_type(TokenRevoked)
+register_event_type(TokenRotated)
 
 
 class Token(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -97,5 +108,13 @@ def project_token(state: Token | None, events: Iterable[LedgerEvent]) -> Token |
         elif isinstance(event, TokenRevoked) and state is not None:
             state = msgspec.structs.replace(
                 state, version=event.originator_version, revoked_on=event.effective_on
+            )
+        elif isinstance(event, TokenRotated) and state is not None:
+            state = msgspec.structs.replace(
+                state,
+                version=event.originator_version,
+                role=event.role,
+                token_hash=event.token_hash,
+                expires_at=event.expires_at,
             )
     return state

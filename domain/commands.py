@@ -323,6 +323,15 @@ class RevokeToken(TokenCommand, frozen=True, kw_only=True):
     """Revokes a token: it stops authorising at once."""
 
 
+class RotateToken(TokenCommand, frozen=True, kw_only=True):
+    """Gives a token a new secret: the old one stops authorising at once. Its role and
+    expiry stay unless given."""
+
+    token_hash: Sha256Hex
+    role: Role | None = None
+    expires_at: Instant | None = None
+
+
 def target_version_of(event_id: str, aggregate_id: str) -> int | None:
     """The version an event id names if it is an event of ``aggregate_id``, else None."""
     aggregate, version = split_event_id(event_id)

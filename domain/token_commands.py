@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.access import Token, TokenIssued, TokenRevoked, check_token_name, token_id
-from domain.commands import IssueToken, RevokeToken
+from domain.access import Token, TokenIssued, TokenRevoked, TokenRotated, check_token_name, token_id
+from domain.commands import IssueToken, RevokeToken, RotateToken
 from domain.envelope import envelope
 from domain.errors import (
     DuplicateTokenName,
@@ -45,6 +45,19 @@ def revoke_token(c: RevokeToken, given: Given, p: Provenance) -> list[TokenRevok
     return [
         TokenRevoked(
             **envelope(existing.id, existing.version + 1, p, p.recorded_at.date()), name=c.name
+        )
+    ]
+
+
+def rotate_token(c: RotateToken, given: Given, p: Provenance) -> list[TokenRotated]:
+    existing = unrevoked_token(c.name, given)
+    return [
+        TokenRotated(
+            **envelope(existing.id, existing.version + 1, p, p.recorded_at.date()),
+            name=c.name,
+            role=c.role or existing.role,
+            token_hash=c.token_hash,
+            expires_at=check_expiry(c.expires_at or existing.expires_at, p),
         )
     ]
 

@@ -11,11 +11,13 @@ from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
 
 from domain.access import token_id
-from domain.commands import Context, IssueToken
-from domain.errors import CredentialRevoked
+from domain.commands import Context, IssueToken, RevokeToken, RotateToken
+from domain.errors import CredentialRevoked, TokenAlreadyRevoked
 from infrastructure.access.tokens import hash_secret, new_secret
+from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
 from tests.api.http_builders import STAGE_5, bearer
+from tests.builders import issue
 from tests.integration.test_event_schema_versions import stored_by_an_earlier_release
 
 NOW = datetime.now(UTC)
@@ -91,3 +93,89 @@ def test_a_token_issued_before_expiries_existed_never_expires(
     )
     later(ledger, timedelta(days=36500))
     assert client.get("/events", headers=bearer(secret)).status_code == 200
+
+
+def rotate(ledger: Ledger, name: str, **facts: object) -> str:
+    """Rotates ``name``'s secret as the CLI does; the new secret."""
+    secret = new_secret()
+    command = RotateToken(name=name, token_hash=hash_secret(secret), **facts)  # type: ignore[arg-type]
+    ledger.execute(command, Context(actor="cli:test"))
+    return secret
+
+
+def test_a_rotated_token_answers_to_its_new_secret_only_at_once(
+    ledger: Ledger, client: TestClient
+) -> None:
+    old = issue(ledger, "dge", "admin")
+    assert client.get("/events", headers=bearer(old)).status_code == 200
+    new = rotate(ledger, "dge")
+    assert client.get("/events", headers=bearer(old)).status_code == 401
+    assert client.post("/stages", json=STAGE_5, headers=bearer(old)).status_code == 401
+    assert client.post("/stages", json=STAGE_5, headers=bearer(new)).status_code == 201
+    assert ledger.get_stage(5).version == 1
+
+
+def test_a_rotation_keeps_the_role_and_the_actor_name(ledger: Ledger) -> None:
+    issue(ledger, "ccomptes", "auditor")
+    caller = ledger.caller(rotate(ledger, "ccomptes"))
+    assert caller is not None
+    assert (caller.name, caller.role) == ("ccomptes", "auditor")
+
+
+def test_a_rotation_by_another_process_stops_the_old_secret_here(store_url: str) -> None:
+    serving, cli = open_ledger(store_url), open_ledger(store_url)
+    try:
+        old = issue(serving, "dge", "admin")
+        assert serving.caller(old) is not None
+        new = rotate(cli, "dge")
+        assert serving.caller(old) is None
+        assert serving.caller(new) is not None
+    finally:
+        cli.close()
+        serving.close()
+
+
+def test_a_command_sent_with_a_secret_rotated_before_its_decision_is_refused(
+    ledger: Ledger,
+) -> None:
+    from tests.builders import stage_4_opening
+
+    caller = ledger.caller(issue(ledger, "dge", "admin"))
+    assert caller is not None
+    rotate(ledger, "dge")
+    with pytest.raises(CredentialRevoked):
+        ledger.execute(stage_4_opening(), Context(actor="dge"), caller)
+
+
+def test_a_revoked_token_cannot_be_rotated_back_to_life(ledger: Ledger) -> None:
+    issue(ledger, "dge", "admin")
+    ledger.execute(RevokeToken(name="dge"), Context(actor="cli:test"))
+    with pytest.raises(TokenAlreadyRevoked):
+        rotate(ledger, "dge")
+
+
+def test_a_rotation_is_redacted_like_an_issuance(
+    ledger: Ledger, client: TestClient, auditor: dict[str, str]
+) -> None:
+    from infrastructure.tamper import inclusion_proof_at
+    from infrastructure.tamper.leaf import LeafInputs, leaf_hash_of_inputs
+
+    secrets = [issue(ledger, "dge", "admin")]
+    secrets.append(rotate(ledger, "dge"))
+    hashes = [hash_secret(secret) for secret in secrets]
+    events = client.get("/events", headers=auditor).json()["events"]
+    (item,) = [e for e in events if e["type"] == "TokenRotated"]
+    assert item["payload"] is None
+    assert set(item["data"]) == {"name", "role", "expires_at"}
+    inputs = msgspec.convert(
+        {k: item[k] for k in LeafInputs.__struct_fields__}, LeafInputs, strict=False
+    )
+    proven = inclusion_proof_at(ledger, item["position"]).leaf_hash
+    assert leaf_hash_of_inputs(inputs).hex() == proven
+    bodies = [
+        client.get("/events", headers=auditor).content,
+        client.get("/events/stream", headers=auditor).content,
+    ]
+    for body in bodies:
+        for token_hash in hashes:
+            assert token_hash.encode() not in body

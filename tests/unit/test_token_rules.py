@@ -8,13 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.access import Token, TokenIssued
-from domain.commands import IssueToken, RevokeToken
+from domain.access import Token, TokenIssued, TokenRotated
+from domain.commands import IssueToken, RevokeToken, RotateToken
 from domain.errors import InvalidTokenExpiry, TokenAlreadyRevoked, TokenNotFound
+from domain.values import Provenance
 from tests.builders import Story
 
 RECORDED = datetime(2026, 1, 1, tzinfo=UTC)
 OLD_HASH = "a" * 64
+NEW_HASH = "b" * 64
 
 
 def issuance(name: str = "dge", **facts: object) -> IssueToken:
@@ -66,3 +68,41 @@ def test_revoking_twice_is_refused() -> None:
     story = Story().given(issuance(), RevokeToken(name="dge"))
     with pytest.raises(TokenAlreadyRevoked):
         story.when(RevokeToken(name="dge"))
+
+
+def test_a_rotation_records_the_new_hash_and_keeps_role_and_expiry() -> None:
+    expires = RECORDED + timedelta(days=90)
+    story = Story().given(issuance(expires_at=expires))
+    (rotated,) = story.when(RotateToken(name="dge", token_hash=NEW_HASH))
+    assert isinstance(rotated, TokenRotated)
+    assert (rotated.originator_version, rotated.role, rotated.expires_at) == (2, "admin", expires)
+    assert (token(story).token_hash, token(story).role) == (NEW_HASH, "admin")
+    assert token(story).expires_at == expires
+
+
+def test_a_rotation_may_give_a_new_role_and_expiry() -> None:
+    story = Story().given(issuance())
+    expires = RECORDED + timedelta(days=30)
+    story.when(RotateToken(name="dge", token_hash=NEW_HASH, role="auditor", expires_at=expires))
+    assert (token(story).role, token(story).expires_at) == ("auditor", expires)
+
+
+def test_rotating_an_unknown_token_is_refused() -> None:
+    with pytest.raises(TokenNotFound):
+        Story().when(RotateToken(name="nobody", token_hash=NEW_HASH))
+
+
+def test_rotating_a_revoked_token_is_refused() -> None:
+    story = Story().given(issuance(), RevokeToken(name="dge"))
+    with pytest.raises(TokenAlreadyRevoked):
+        story.when(RotateToken(name="dge", token_hash=NEW_HASH))
+
+
+def test_rotating_a_token_past_its_expiry_needs_a_new_expiry() -> None:
+    story = Story().given(issuance(expires_at=RECORDED + timedelta(hours=1)))
+    two_hours_later = Provenance(actor="test-admin", recorded_at=RECORDED + timedelta(hours=2))
+    with pytest.raises(InvalidTokenExpiry):
+        story.decisions.decide(RotateToken(name="dge", token_hash=NEW_HASH), two_hours_later)
+    renewed = RotateToken(name="dge", token_hash=NEW_HASH, expires_at=RECORDED + timedelta(days=1))
+    story.decisions.decide(renewed, two_hours_later)
+    assert token(story).state(RECORDED + timedelta(hours=2)) == "active"
