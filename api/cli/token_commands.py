@@ -10,7 +10,7 @@ import click
 from api.cli.common import db_option, fail, ledger_at, reports_errors
 from api.cli.durations import parse_duration
 from domain.access import ROLES, Role, Token
-from domain.commands import Context, IssueToken, RevokeToken
+from domain.commands import Context, IssueToken, RevokeToken, RotateToken
 from infrastructure.access.tokens import hash_secret, new_secret
 
 actor_option = click.option(
@@ -39,7 +39,7 @@ def cli_actor(actor: str | None) -> str:
 
 @click.group()
 def token() -> None:
-    """Create, revoke and list API tokens (the ledger keeps only their SHA-256)."""
+    """Create, rotate, revoke and list API tokens (the ledger keeps only their SHA-256)."""
 
 
 @token.command("create")
@@ -99,6 +99,35 @@ def revoke(name: str, actor: str | None, db: str | None) -> None:
     with ledger_at(db) as ledger:
         receipt = ledger.execute(RevokeToken(name=name), Context(actor=cli_actor(actor)))
     click.echo(f"revoked token {name!r} (ledger position {receipt.position})")
+
+
+@token.command("rotate")
+@click.argument("name")
+@click.option(
+    "--role", type=click.Choice(ROLES), default=None, help="A new role (default: the same)."
+)
+@expires_in_option
+@actor_option
+@db_option
+@reports_errors
+def rotate(
+    name: str, role: Role | None, expires_in: str | None, actor: str | None, db: str | None
+) -> None:
+    """Give a token a new secret, printed once as the last line of stdout; the old secret
+    stops working at once. Role and expiry stay unless given."""
+    expires_at = expiry(expires_in)
+    secret = new_secret()
+    command = RotateToken(
+        name=name, token_hash=hash_secret(secret), role=role, expires_at=expires_at
+    )
+    with ledger_at(db) as ledger:
+        receipt = ledger.execute(command, Context(actor=cli_actor(actor)))
+    click.echo(
+        f"rotated token {name!r} (ledger position {receipt.position}); the old secret no "
+        "longer works; the new one is shown only now:",
+        err=True,
+    )
+    click.echo(secret)
 
 
 @token.command("list")

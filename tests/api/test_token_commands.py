@@ -123,12 +123,46 @@ def test_a_bad_duration_is_one_line_and_creates_nothing(
     assert "warehouse" not in listed
 
 
+def test_rotate_prints_a_new_secret_and_the_old_one_stops(
+    runner: CliRunner, store_url: str
+) -> None:
+    old = create(runner, store_url, "--role", "auditor", "--name", "warehouse")
+    result = runner.invoke(cli, ["token", "rotate", "warehouse", "--db", store_url])
+    assert result.exit_code == 0, result.output
+    new = result.stdout.splitlines()[-1]
+    assert new.startswith("llt_")
+    assert new != old
+    assert "old secret no longer works" in result.stderr
+    ledger = open_ledger(store_url)
+    try:
+        with TestClient(create_app(ledger)) as client:
+            assert client.get("/events", headers=bearer(old)).status_code == 401
+            assert client.get("/events", headers=bearer(new)).status_code == 200
+    finally:
+        ledger.close()
+    listed = runner.invoke(cli, ["token", "list", "--db", store_url]).stdout
+    assert listed.splitlines()[1] == "warehouse\tauditor\tactive\tnever"
+
+
+def test_rotate_can_set_a_new_role_and_expiry(runner: CliRunner, store_url: str) -> None:
+    create(runner, store_url, "--role", "admin", "--name", "dge")
+    args = ["dge", "--role", "auditor", "--expires-in", "12h", "--db", store_url]
+    assert runner.invoke(cli, ["token", "rotate", *args]).exit_code == 0
+    listed = runner.invoke(cli, ["token", "list", "--db", store_url]).stdout
+    name, role, state, expires = listed.splitlines()[1].split("\t")
+    assert (name, role, state) == ("dge", "auditor", "active")
+    expected = datetime.now(UTC) + timedelta(hours=12)
+    assert abs(datetime.fromisoformat(expires) - expected) < timedelta(minutes=5)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["create", "--role", "admin", "--name", "dge"], "already exists"),
         (["create", "--role", "admin", "--name", "has space"], "invalid token name"),
         (["revoke", "nobody"], "no token named 'nobody'"),
+        (["rotate", "nobody"], "no token named 'nobody'"),
+        (["rotate", "dge", "--expires-in", "soon"], "--expires-in"),
     ],
 )
 def test_a_refused_token_command_is_one_line_on_stderr(
@@ -140,6 +174,15 @@ def test_a_refused_token_command_is_one_line_on_stderr(
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1
     assert message in result.stderr
+
+
+def test_a_revoked_token_cannot_be_rotated(runner: CliRunner, store_url: str) -> None:
+    create(runner, store_url, "--role", "admin", "--name", "dge")
+    runner.invoke(cli, ["token", "revoke", "dge", "--db", store_url])
+    result = runner.invoke(cli, ["token", "rotate", "dge", "--db", store_url])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "already revoked" in result.stderr
 
 
 def test_revoking_twice_is_refused(runner: CliRunner, store_url: str) -> None:
