@@ -134,19 +134,26 @@ def rotate(
 @db_option
 @reports_errors
 def list_(db: str | None) -> None:
-    """List tokens by name: role, state (active, revoked, expired) and expiry, tab-separated
-    under a header line (never their secrets)."""
+    """List tokens by name: role, state (active, revoked, expired), expiry and last use (to
+    the minute), tab-separated under a header line (never their secrets)."""
     with ledger_at(db) as ledger:
         ledger.refresh_tokens()
         tokens = ledger.tokens.tokens()
+        uses = ledger.token_last_uses()
     now = datetime.now(UTC)
-    click.echo("name\trole\tstate\texpires")
+    click.echo("name\trole\tstate\texpires\tlast used")
     for token in tokens:
-        click.echo("\t".join((token.name, token.role, token.state(now), expires(token))))
+        used = uses.get(token.name)
+        columns = (token.name, token.role, token.state(now), expires(token), when(used))
+        click.echo("\t".join(columns))
 
 
 def expires(token: Token) -> str:
-    return "never" if token.expires_at is None else instant(token.expires_at)
+    return when(token.expires_at)
+
+
+def when(at: datetime | None) -> str:
+    return "never" if at is None else instant(at)
 
 
 COMMANDS = [token]

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.http import bodies, event_items
 from api.http.commands import WRITES
 from api.http.gateway import CommandGateway
+from api.http.lifespan import serving
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
 from api.http.routes import (
@@ -96,6 +97,7 @@ def create_app(ledger: Ledger) -> LedgerAPI:
         description=DESCRIPTION,
         docs_url=None,  # /docs and /redoc are served by api.web, with their assets
         redoc_url=None,
+        lifespan=serving,
     )
     app.state.ledger = ledger
     app.state.store_where = ledger.settings.where

@@ -20,6 +20,7 @@ import msgspec
 
 from domain.access import Role, Token, project_token
 from domain.events import LedgerEvent
+from infrastructure.access.last_used import LastUse
 from infrastructure.mapper import MsgspecMapper
 from infrastructure.store.event_reads import last_position, prefix_end
 from infrastructure.store.event_table import events_table
@@ -55,6 +56,7 @@ class TokenRegistry:
         self._lock = threading.Lock()
         self.clock: Callable[[], datetime] = _utc_now
         """What time it is for expiries (tests move it on)."""
+        self.last_use = LastUse()
 
     def absorb(self, events: Iterable[LedgerEvent], position: int) -> None:
         """Folds token events recorded up to ``position`` (others are ignored)."""
@@ -103,6 +105,7 @@ class TokenRegistry:
             return None
         if not self._authorises(token):
             return None
+        self.last_use.note(token.name)
         return Caller(name=token.name, role=token.role, token_hash=token.token_hash)
 
     def still_valid(self, caller: Caller) -> bool:

@@ -7,12 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
+from click.testing import CliRunner
 from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
 
+from api.cli.main import cli
+from api.http.app import create_app
 from domain.access import token_id
 from domain.commands import Context, IssueToken, RevokeToken, RotateToken
 from domain.errors import CredentialRevoked, TokenAlreadyRevoked
+from infrastructure.access.last_used import last_uses
 from infrastructure.access.tokens import hash_secret, new_secret
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
@@ -179,3 +183,64 @@ def test_a_rotation_is_redacted_like_an_issuance(
     for body in bodies:
         for token_hash in hashes:
             assert token_hash.encode() not in body
+
+
+def listed_last_use(store_url: str, name: str) -> str:
+    listed = CliRunner().invoke(cli, ["token", "list", "--db", store_url]).stdout
+    rows = [line.split("\t") for line in listed.splitlines()[1:]]
+    return next(row[4] for row in rows if row[0] == name)
+
+
+def test_token_list_shows_the_last_use_the_server_recorded(
+    ledger: Ledger, store_url: str
+) -> None:
+    auditor = issue(ledger, "warehouse", "auditor")
+    admin = issue(ledger, "dge", "admin")
+    issue(ledger, "dashboard", "auditor")
+    before = datetime.now(UTC).replace(microsecond=0)
+    with TestClient(create_app(ledger)) as client:
+        assert client.get("/events", headers=bearer(auditor)).status_code == 200
+        assert client.post("/stages", json=STAGE_5, headers=bearer(admin)).status_code == 201
+    # The application wrote the uses when it stopped; another process lists them.
+    for name in ("warehouse", "dge"):
+        used = datetime.fromisoformat(listed_last_use(store_url, name))
+        assert before <= used <= datetime.now(UTC)
+    assert listed_last_use(store_url, "dashboard") == "never"
+
+
+def test_a_use_is_noted_in_memory_and_written_only_when_recorded(ledger: Ledger) -> None:
+    secret = issue(ledger, "warehouse", "auditor")
+    assert ledger.caller(secret) is not None
+    with ledger.read() as tx:
+        assert last_uses(tx) == {}
+    assert ledger.record_token_uses() == 1
+    with ledger.read() as tx:
+        assert set(last_uses(tx)) == {"warehouse"}
+
+
+def test_a_tokens_row_is_written_at_most_once_a_minute(ledger: Ledger) -> None:
+    secret = issue(ledger, "warehouse", "auditor")
+    ledger.caller(secret)
+    assert ledger.record_token_uses() == 1
+    for _ in range(100):
+        ledger.caller(secret)
+    assert ledger.record_token_uses() == 0  # within the minute
+    ledger.tokens.last_use.write_every = 0.0  # as if the minute had passed
+    assert ledger.record_token_uses() == 1
+
+
+def test_a_use_not_yet_written_is_written_at_shutdown(ledger: Ledger) -> None:
+    secret = issue(ledger, "warehouse", "auditor")
+    ledger.caller(secret)
+    ledger.record_token_uses()
+    ledger.caller(secret)
+    assert ledger.record_token_uses() == 0
+    assert ledger.record_token_uses(everything=True) == 1
+
+
+def test_an_unknown_or_refused_secret_is_no_use(ledger: Ledger) -> None:
+    secret = issue(ledger, "warehouse", "auditor")
+    ledger.execute(RevokeToken(name="warehouse"), Context(actor="cli:test"))
+    assert ledger.caller(secret) is None
+    assert ledger.caller("llt_unknown") is None
+    assert ledger.record_token_uses() == 0
