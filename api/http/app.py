@@ -11,6 +11,7 @@ from api.http import bodies, event_items
 from api.http.commands import WRITES
 from api.http.gateway import CommandGateway
 from api.http.lifespan import serving
+from api.http.live_feed import LiveFeed
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
 from api.http.routes import (
@@ -103,6 +104,7 @@ def create_app(ledger: Ledger) -> LedgerAPI:
     app.state.store_where = ledger.settings.where
     app.state.status_cache = status_cache_for(ledger)
     app.state.verification_cache = VerificationCache()
+    app.state.live_feed = LiveFeed(ledger)
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

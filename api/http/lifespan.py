@@ -1,7 +1,8 @@
 """What the application runs beside its requests while it serves, and how it stops.
 
 Tokens' last uses, noted in memory as requests are authenticated, are written to their
-side table every few seconds off the request path, and once more at shutdown.
+side table every few seconds off the request path, and once more at shutdown. The live
+feed's streams end at shutdown (the server ends them first, see ``serve_commands``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.http.live_feed import LiveFeed
 from infrastructure.ledger import Ledger
 
 RECORD_USES_EVERY = 10.0
@@ -24,10 +26,13 @@ log = logging.getLogger("label_ledger.http")
 @contextlib.asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[None]:
     ledger: Ledger = app.state.ledger
+    feed: LiveFeed = app.state.live_feed
+    feed.open()
     recording = asyncio.create_task(record_token_uses(ledger))
     try:
         yield
     finally:
+        feed.close()
         recording.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await recording

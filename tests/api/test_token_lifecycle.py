@@ -14,14 +14,14 @@ from fastapi.testclient import TestClient
 from api.cli.main import cli
 from api.http.app import create_app
 from domain.access import token_id
-from domain.commands import Context, IssueToken, RevokeToken, RotateToken
+from domain.commands import Context, IssueToken, RevokeToken
 from domain.errors import CredentialRevoked, TokenAlreadyRevoked
 from infrastructure.access.last_used import last_uses
 from infrastructure.access.tokens import hash_secret, new_secret
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
 from tests.api.http_builders import STAGE_5, bearer
-from tests.builders import issue
+from tests.builders import issue, rotate
 from tests.integration.test_event_schema_versions import stored_by_an_earlier_release
 
 NOW = datetime.now(UTC)
@@ -97,14 +97,6 @@ def test_a_token_issued_before_expiries_existed_never_expires(
     )
     later(ledger, timedelta(days=36500))
     assert client.get("/events", headers=bearer(secret)).status_code == 200
-
-
-def rotate(ledger: Ledger, name: str, **facts: object) -> str:
-    """Rotates ``name``'s secret as the CLI does; the new secret."""
-    secret = new_secret()
-    command = RotateToken(name=name, token_hash=hash_secret(secret), **facts)  # type: ignore[arg-type]
-    ledger.execute(command, Context(actor="cli:test"))
-    return secret
 
 
 def test_a_rotated_token_answers_to_its_new_secret_only_at_once(
