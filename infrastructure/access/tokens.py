@@ -22,6 +22,7 @@ from domain.access import Role, Token, project_token
 from domain.events import LedgerEvent
 from infrastructure.access.last_used import LastUse
 from infrastructure.mapper import MsgspecMapper
+from infrastructure.store.errors import StoreDamaged
 from infrastructure.store.event_reads import last_position, prefix_end
 from infrastructure.store.event_table import events_table
 from infrastructure.store.sql import Tx
@@ -86,7 +87,7 @@ class TokenRegistry:
             (TOKEN_IDS, prefix_end(TOKEN_IDS)),
         )
         events = [
-            decode.decode_state(str(topic), bytes(state))
+            _decoded(decode, int(at), str(topic), bytes(state))
             for at, topic, state in tx.fetchall()
             if self.position < int(at) <= position
         ]
@@ -127,6 +128,15 @@ class TokenRegistry:
     def tokens(self) -> list[Token]:
         with self._lock:
             return sorted(self._by_name.values(), key=lambda token: token.name)
+
+
+def _decoded(decode: MsgspecMapper, position: int, topic: str, state: bytes) -> LedgerEvent:
+    """A token event; one that no longer decodes fails every authentication (fail closed)."""
+    try:
+        return decode.decode_state(topic, state)
+    except (msgspec.DecodeError, UnicodeDecodeError, ValueError, TypeError, KeyError) as error:
+        msg = f"the token event at position {position} cannot be read ({error})"
+        raise StoreDamaged(f"{msg}: run label-ledger verify") from None
 
 
 def _utc_now() -> datetime:

@@ -23,6 +23,7 @@ from infrastructure.ledger import Ledger
 from tests.api.http_builders import STAGE_5, bearer
 from tests.builders import issue, rotate
 from tests.integration.test_event_schema_versions import stored_by_an_earlier_release
+from tests.raw_store import RawStore
 
 NOW = datetime.now(UTC)
 
@@ -236,3 +237,24 @@ def test_an_unknown_or_refused_secret_is_no_use(ledger: Ledger) -> None:
     assert ledger.caller(secret) is None
     assert ledger.caller("llt_unknown") is None
     assert ledger.record_token_uses() == 0
+
+
+def test_a_token_event_that_no_longer_decodes_fails_authentication_closed(
+    ledger: Ledger, store_url: str
+) -> None:
+    secret = issue(ledger, "warehouse", "auditor")
+    issue(ledger, "dashboard", "auditor")
+    damaging = RawStore(store_url)
+    damaging.set_state(2, b"{}")
+    damaging.conn.close()
+    reopened = open_ledger(store_url, "read")
+    try:
+        with TestClient(create_app(reopened)) as client:
+            response = client.get("/events", headers=bearer(secret))
+    finally:
+        reopened.close()
+    assert response.status_code == 503
+    assert response.json()["type"] == "/problems/store-unavailable"
+    listed = CliRunner().invoke(cli, ["token", "list", "--db", store_url])
+    assert listed.exit_code == 1
+    assert "the token event at position 2 cannot be read" in listed.stderr
