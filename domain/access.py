@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 import msgspec
@@ -21,6 +21,7 @@ from domain.events import LedgerEvent, register_event_type
 
 Role = Literal["admin", "auditor"]
 ROLES: tuple[Role, ...] = ("admin", "auditor")
+TokenState = Literal["active", "revoked", "expired"]
 TOKEN_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
@@ -30,6 +31,9 @@ class TokenIssued(LedgerEvent, frozen=True, kw_only=True):
     name: str
     role: Role
     token_hash: str
+    expires_at: datetime | None = None
+    """Added after tokens were first issued: events recorded before it decode with None
+    (a token that never expires)."""
 
 
 class TokenRevoked(LedgerEvent, frozen=True, kw_only=True):
@@ -37,8 +41,19 @@ class TokenRevoked(LedgerEvent, frozen=True, kw_only=True):
     name: str
 
 
+class TokenRotated(LedgerEvent, frozen=True, kw_only=True):
+    """The token's secret was replaced; its role and expiry are as recorded here."""
+
+    TOPIC = "label-ledger/TokenRotated/v1"
+    name: str
+    role: Role
+    token_hash: str
+    expires_at: datetime | None = None
+
+
 register_event_type(TokenIssued)
 register_event_type(TokenRevoked)
+register_event_type(TokenRotated)
 
 
 class Token(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -49,10 +64,19 @@ class Token(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     token_hash: str
     issued_on: date
     revoked_on: date | None = None
+    expires_at: datetime | None = None
 
     @property
     def is_revoked(self) -> bool:
         return self.revoked_on is not None
+
+    def is_expired(self, at: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= at
+
+    def state(self, at: datetime) -> TokenState:
+        if self.is_revoked:
+            return "revoked"
+        return "expired" if self.is_expired(at) else "active"
 
 
 def token_id(name: str) -> str:
@@ -79,9 +103,18 @@ def project_token(state: Token | None, events: Iterable[LedgerEvent]) -> Token |
                 role=event.role,
                 token_hash=event.token_hash,
                 issued_on=event.effective_on,
+                expires_at=event.expires_at,
             )
         elif isinstance(event, TokenRevoked) and state is not None:
             state = msgspec.structs.replace(
                 state, version=event.originator_version, revoked_on=event.effective_on
+            )
+        elif isinstance(event, TokenRotated) and state is not None:
+            state = msgspec.structs.replace(
+                state,
+                version=event.originator_version,
+                role=event.role,
+                token_hash=event.token_hash,
+                expires_at=event.expires_at,
             )
     return state

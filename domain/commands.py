@@ -9,7 +9,7 @@ validates a command at the boundary and the same declaration describes it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
 import msgspec
@@ -46,6 +46,7 @@ EventId = Annotated[
 ]
 TokenName = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")]
 Sha256Hex = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
+Instant = Annotated[datetime, Meta(tz=True)]
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -310,14 +311,25 @@ class TokenCommand(Command, frozen=True, kw_only=True):
 
 
 class IssueToken(TokenCommand, frozen=True, kw_only=True):
-    """Issues an API token; only its SHA-256 is ever recorded."""
+    """Issues an API token; only its SHA-256 is ever recorded. With ``expires_at`` it
+    authorises nothing from that instant on."""
 
     role: Role
     token_hash: Sha256Hex
+    expires_at: Instant | None = None
 
 
 class RevokeToken(TokenCommand, frozen=True, kw_only=True):
     """Revokes a token: it stops authorising at once."""
+
+
+class RotateToken(TokenCommand, frozen=True, kw_only=True):
+    """Gives a token a new secret: the old one stops authorising at once. Its role and
+    expiry stay unless given."""
+
+    token_hash: Sha256Hex
+    role: Role | None = None
+    expires_at: Instant | None = None
 
 
 def target_version_of(event_id: str, aggregate_id: str) -> int | None:

@@ -28,6 +28,7 @@ from domain.commands import (
     ReviewCriteria,
     ReviseStageCriteria,
     RevokeToken,
+    RotateToken,
     WithdrawLabel,
 )
 from domain.errors import NeedsWholeHistory
@@ -77,6 +78,7 @@ RULES: dict[type[Command], Rule] = {
     CorrectClusterEvent: cc.correct_cluster_event,
     IssueToken: tc.issue_token,
     RevokeToken: tc.revoke_token,
+    RotateToken: tc.rotate_token,
 }
 
 

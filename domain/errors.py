@@ -163,6 +163,13 @@ class TokenAlreadyRevoked(InvariantViolation):
     title = "Access token already revoked"
 
 
+class InvalidTokenExpiry(InvariantViolation):
+    """A token's expiry must come after the moment it is recorded."""
+
+    code = "invalid-token-expiry"
+    title = "Access token expiry not in the future"
+
+
 class IdempotencyKeyReused(LedgerError):
     """The idempotency key was first used for a different command (or source)."""
 

@@ -1,11 +1,18 @@
-"""The rules of token commands: issuing and revoking API access tokens."""
+"""The rules of the token commands: what each does to an API access token."""
 
 from __future__ import annotations
 
-from domain.access import TokenIssued, TokenRevoked, check_token_name, token_id
-from domain.commands import IssueToken, RevokeToken
+from datetime import datetime
+
+from domain.access import Token, TokenIssued, TokenRevoked, TokenRotated, check_token_name, token_id
+from domain.commands import IssueToken, RevokeToken, RotateToken
 from domain.envelope import envelope
-from domain.errors import DuplicateTokenName, TokenAlreadyRevoked, TokenNotFound
+from domain.errors import (
+    DuplicateTokenName,
+    InvalidTokenExpiry,
+    TokenAlreadyRevoked,
+    TokenNotFound,
+)
 from domain.given import Given
 from domain.values import Provenance
 
@@ -21,20 +28,46 @@ def issue_token(c: IssueToken, given: Given, p: Provenance) -> list[TokenIssued]
             name=c.name,
             role=c.role,
             token_hash=c.token_hash,
+            expires_at=check_expiry(c.expires_at, p),
         )
     ]
 
 
+def check_expiry(expires_at: datetime | None, p: Provenance) -> datetime | None:
+    if expires_at is not None and expires_at <= p.recorded_at:
+        msg = f"the expiry {expires_at.isoformat()} is not after {p.recorded_at.isoformat()}"
+        raise InvalidTokenExpiry(msg, field="expires_at")
+    return expires_at
+
+
 def revoke_token(c: RevokeToken, given: Given, p: Provenance) -> list[TokenRevoked]:
-    existing = given.find_token(c.name)
-    if existing is None:
-        msg = f"no token named {c.name!r}"
-        raise TokenNotFound(msg)
-    if existing.is_revoked:
-        msg = f"token {c.name!r} was already revoked on {existing.revoked_on}"
-        raise TokenAlreadyRevoked(msg)
+    existing = unrevoked_token(c.name, given)
     return [
         TokenRevoked(
             **envelope(existing.id, existing.version + 1, p, p.recorded_at.date()), name=c.name
         )
     ]
+
+
+def rotate_token(c: RotateToken, given: Given, p: Provenance) -> list[TokenRotated]:
+    existing = unrevoked_token(c.name, given)
+    return [
+        TokenRotated(
+            **envelope(existing.id, existing.version + 1, p, p.recorded_at.date()),
+            name=c.name,
+            role=c.role or existing.role,
+            token_hash=c.token_hash,
+            expires_at=check_expiry(c.expires_at or existing.expires_at, p),
+        )
+    ]
+
+
+def unrevoked_token(name: str, given: Given) -> Token:
+    existing = given.find_token(name)
+    if existing is None:
+        msg = f"no token named {name!r}"
+        raise TokenNotFound(msg)
+    if existing.is_revoked:
+        msg = f"token {name!r} was already revoked on {existing.revoked_on}"
+        raise TokenAlreadyRevoked(msg)
+    return existing

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from eventsourcing.application import Application
@@ -19,6 +20,7 @@ from domain.replay import Positioned
 from domain.stage import Stage, project_stage
 from domain.values import cluster_id, stage_id
 from infrastructure.access.idempotency import create_idempotency_table
+from infrastructure.access.last_used import create_last_used_table, last_uses
 from infrastructure.access.tokens import Caller, TokenRegistry
 from infrastructure.aggregate_cache import AggregateCache
 from infrastructure.mapper import MsgspecMapper
@@ -72,6 +74,7 @@ class Ledger(Application[str]):
         if self.store.creates_tables:
             with self.store.write_transaction() as tx:
                 create_idempotency_table(tx)
+                create_last_used_table(tx)
         self.tokens = TokenRegistry()
         self.writer = Writer(self.store, self.ledger_mapper, self.tokens)
         self.committer: GroupCommitter | None = None
@@ -154,6 +157,22 @@ class Ledger(Application[str]):
     def refresh_tokens(self) -> None:
         with self.read() as tx:
             self.tokens.refresh(tx, self.ledger_mapper)
+
+    def record_token_uses(self, *, everything: bool = False) -> int:
+        """Writes the tokens' last uses that are due (see ``access.last_used``)."""
+        if self.settings.read_only:
+            return 0  # kept in memory only: a read-only store keeps no side data
+        with self.write() as tx:
+            return self.tokens.last_use.flush(tx, everything=everything)
+
+    def token_last_uses(self) -> dict[str, datetime]:
+        """Each token's last use, as written by any process or seen by this one."""
+        with self.read() as tx:
+            uses = last_uses(tx)
+        for name, seen in self.tokens.last_use.seen().items():
+            if name not in uses or seen > uses[name]:
+                uses[name] = seen
+        return uses
 
     # --- loading ------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from domain.commands import (
     OpenStage,
     RegisterCluster,
     ReportMembership,
+    RotateToken,
     StageRequirements,
 )
 from domain.decisions import Decisions
@@ -136,6 +137,14 @@ def issue(ledger: Ledger, name: str, role: Role, actor: str = "cli:test") -> str
     """Issues a token as the CLI does; its secret."""
     secret = new_secret()
     command = IssueToken(name=name, role=role, token_hash=hash_secret(secret))
+    ledger.execute(command, Context(actor=actor))
+    return secret
+
+
+def rotate(ledger: Ledger, name: str, actor: str = "cli:test", **facts: Any) -> str:
+    """Gives a token a new secret as the CLI does; the new secret."""
+    secret = new_secret()
+    command = RotateToken(name=name, token_hash=hash_secret(secret), **facts)
     ledger.execute(command, Context(actor=actor))
     return secret
 

@@ -132,6 +132,7 @@ COMMAND_MODES: dict[str, ModeRule] = {
     "db upgrade": "write",  # the one command that opens a store of an older format
     "serve": "write",  # falls back to "read" on a read-only store (see serve_commands)
     "token revoke": "write",
+    "token rotate": "write",
     "checkpoint": lambda params: "read" if params.get("listing") else "write",
     "bundle": lambda params: "write" if params.get("key_path") else "read",
     # Everything else reads, from a read-only file or role too.

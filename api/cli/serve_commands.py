@@ -40,6 +40,7 @@ def serve(host: str, port: int, group_commit: bool, access_log: bool, db: str | 
     import uvicorn
 
     from api.http.app import create_app
+    from api.http.server import LedgerServer
 
     with served_ledger(db) as ledger:
         if group_commit and not ledger.settings.read_only:
@@ -51,13 +52,15 @@ def serve(host: str, port: int, group_commit: bool, access_log: bool, db: str | 
             "(docs at /docs); Ctrl-C stops",
             err=True,
         )
-        server = uvicorn.Server(
+        app = create_app(ledger)
+        server = LedgerServer(
             uvicorn.Config(
-                create_app(ledger),
+                app,
                 log_level="info",
                 access_log=access_log,
                 timeout_graceful_shutdown=5,
-            )
+            ),
+            end_streams=app.state.live_feed.close,
         )
         server.run(sockets=[listener])
 

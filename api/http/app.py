@@ -11,6 +11,8 @@ from api.http import bodies, event_items
 from api.http.commands import WRITES
 from api.http.deps import known_parameters_only
 from api.http.gateway import CommandGateway
+from api.http.lifespan import serving
+from api.http.live_feed import LiveFeed
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
 from api.http.routes import (
@@ -99,11 +101,13 @@ def create_app(ledger: Ledger) -> LedgerAPI:
         description=DESCRIPTION,
         docs_url=None,  # /docs and /redoc are served by api.web, with their assets
         redoc_url=None,
+        lifespan=serving,
     )
     app.state.ledger = ledger
     app.state.store_where = ledger.settings.where
     app.state.status_cache = status_cache_for(ledger)
     app.state.verification_cache = VerificationCache()
+    app.state.live_feed = LiveFeed(ledger)
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(known_parameters_only)])

@@ -35,7 +35,7 @@ def identified(caller: Caller | None) -> Caller:
     if caller is None:
         raise HttpProblem(
             UNAUTHORIZED,
-            "the bearer token is unknown or revoked",
+            "the bearer token is unknown, revoked or expired",
             headers={"WWW-Authenticate": f'{CHALLENGE}, error="invalid_token"'},
         )
     return caller

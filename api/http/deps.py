@@ -13,6 +13,7 @@ from api.http.auth import READ_ROLES, authorize, bearer, bearer_secret, identifi
 from api.http.problems import INVALID_PARAMETERS, MALFORMED_HEADER, FieldError, HttpProblem
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
+from infrastructure.access.tokens import Caller
 from infrastructure.ledger import Ledger
 from infrastructure.projections.reading import Reading
 
@@ -29,13 +30,21 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def auditor_actor(request: Request, ledger: LedgerDep, _: Credentials) -> str:
-    """The auditor's (or admin's) name, as of the ledger's last position."""
+def auditor_caller(request: Request, ledger: LedgerDep, _: Credentials) -> Caller:
+    """The auditor (or admin), as of the ledger's last position."""
     sent = request.headers.getlist("authorization")
     if len(sent) > 1:
         raise HttpProblem(MALFORMED_HEADER, "send one Authorization header, not several")
     secret = bearer_secret(sent[0] if sent else None)
-    return authorize(identified(ledger.caller(secret)), READ_ROLES, "auditing").name
+    return authorize(identified(ledger.caller(secret)), READ_ROLES, "auditing")
+
+
+AuditorCaller = Annotated[Caller, Depends(auditor_caller)]
+
+
+async def auditor_actor(caller: AuditorCaller) -> str:
+    """The auditor's (or admin's) name."""
+    return caller.name
 
 
 AuditorActor = Annotated[str, Depends(auditor_actor)]

@@ -1,9 +1,10 @@
 """API access tokens: who a presented secret identifies, derived from the token events.
 
-Only the events authorise: the registry is folded from ``TokenIssued`` / ``TokenRevoked``
-as read from the log, never from a table a database user could write a row into. It
-follows the log by position: the writer hands it every token event it appends or finds
-appended by another process, and readers refresh it with one query when the log moved.
+Only the events authorise: the registry folds every event of a ``token:`` aggregate
+(``domain.access.project_token``) as read from the log, never from a table a database
+user could write a row into. It follows the log by position: the writer hands it every
+token event it appends or finds appended by another process, and readers refresh it with
+one query when the log moved.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 
 import msgspec
 
-from domain.access import Role, Token, TokenIssued, TokenRevoked, project_token
+from domain.access import Role, Token, project_token
 from domain.events import LedgerEvent
+from infrastructure.access.last_used import LastUse
 from infrastructure.mapper import MsgspecMapper
+from infrastructure.store.errors import StoreDamaged
 from infrastructure.store.event_reads import last_position, prefix_end
 from infrastructure.store.event_table import events_table
 from infrastructure.store.sql import Tx
@@ -28,7 +32,7 @@ TOKEN_IDS = "token:"
 
 
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
-    """Whoever a valid, unrevoked token identifies."""
+    """Whoever a valid (unrevoked, unexpired) token identifies."""
 
     name: str
     role: Role
@@ -51,14 +55,17 @@ class TokenRegistry:
         self._by_hash: dict[str, Token] = {}
         self.position = 0
         self._lock = threading.Lock()
+        self.clock: Callable[[], datetime] = _utc_now
+        """What time it is for expiries (tests move it on)."""
+        self.last_use = LastUse()
 
     def absorb(self, events: Iterable[LedgerEvent], position: int) -> None:
         """Folds token events recorded up to ``position`` (others are ignored)."""
         with self._lock:
             for event in events:
-                if not isinstance(event, TokenIssued | TokenRevoked):
+                if not event.originator_id.startswith(TOKEN_IDS):
                     continue
-                known = self._by_name.get(event.name)
+                known = self._by_name.get(event.originator_id.removeprefix(TOKEN_IDS))
                 if known is not None and event.originator_version <= known.version:
                     continue  # a reader's older view must not undo a newer state
                 token = project_token(known, [event])
@@ -80,14 +87,14 @@ class TokenRegistry:
             (TOKEN_IDS, prefix_end(TOKEN_IDS)),
         )
         events = [
-            decode.decode_state(str(topic), bytes(state))
+            _decoded(decode, int(at), str(topic), bytes(state))
             for at, topic, state in tx.fetchall()
             if self.position < int(at) <= position
         ]
         self.absorb(events, position)
 
     def caller(self, secret: str) -> Caller | None:
-        """The caller a presented secret identifies, or None if unknown or revoked."""
+        """The caller a presented secret identifies, or None if unknown, revoked or expired."""
         presented = hash_secret(secret)
         with self._lock:
             found = self._by_hash.get(presented)
@@ -97,21 +104,40 @@ class TokenRegistry:
         # token must still carry this hash: a replaced secret stops working.
         if token is None or not hmac.compare_digest(token.token_hash, presented):
             return None
-        if token.is_revoked:
+        if not self._authorises(token):
             return None
+        self.last_use.note(token.name)
         return Caller(name=token.name, role=token.role, token_hash=token.token_hash)
 
     def still_valid(self, caller: Caller) -> bool:
-        """The caller's token is still the named, unrevoked token of that role."""
+        """The caller's token is still the named, unrevoked, unexpired token of that role."""
         with self._lock:
             token = self._by_name.get(caller.name)
         return (
             token is not None
-            and not token.is_revoked
+            and self._authorises(token)
             and token.role == caller.role
             and hmac.compare_digest(token.token_hash, caller.token_hash)
         )
 
+    def _authorises(self, token: Token) -> bool:
+        if token.is_revoked:
+            return False
+        return token.expires_at is None or not token.is_expired(self.clock())
+
     def tokens(self) -> list[Token]:
         with self._lock:
             return sorted(self._by_name.values(), key=lambda token: token.name)
+
+
+def _decoded(decode: MsgspecMapper, position: int, topic: str, state: bytes) -> LedgerEvent:
+    """A token event; one that no longer decodes fails every authentication (fail closed)."""
+    try:
+        return decode.decode_state(topic, state)
+    except (msgspec.DecodeError, UnicodeDecodeError, ValueError, TypeError, KeyError) as error:
+        msg = f"the token event at position {position} cannot be read ({error})"
+        raise StoreDamaged(f"{msg}: run label-ledger verify") from None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -12,6 +12,7 @@ import msgspec
 import psycopg
 from psycopg.rows import tuple_row
 
+from infrastructure.access.last_used import create_last_used_table
 from infrastructure.admin.inspection import StoreState, inspect_store, require_writable
 from infrastructure.admin.layout import STORE_FORMAT, ledger_tables
 from infrastructure.admin.meta import create_meta_table, record_format, record_new_store
@@ -46,8 +47,14 @@ def to_format_2(tx: Tx) -> None:
     tx.execute(f"DROP TABLE IF EXISTS {tx.table(TOKEN_TABLE_OF_FORMAT_1)}")
 
 
+def to_format_3(tx: Tx) -> None:
+    """Tokens' last uses get their side table."""
+    create_last_used_table(tx)
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: to_format_2,
+    2: to_format_3,
 }
 """From each older format to the next; each is idempotent (safe to run twice)."""
 
@@ -129,7 +136,7 @@ def upgrade_store(url: str) -> UpgradeReport:
                 created_tables=[],
             )
         require_writable(state)
-        missing = state.missing_tables()
+        missing = [t.name for t in ledger_tables(settings.dialect) if t.name not in state.tables]
         ledger = open_store(settings, catch_up=False)  # creates any table missing
         try:
             with ledger.write() as tx:

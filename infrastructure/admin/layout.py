@@ -6,6 +6,7 @@ Store formats:
    ``api_tokens`` (a lookup of token hashes, derived from the token events).
 2. ``ledger_meta`` records the store's format (key ``format``); ``api_tokens`` is dropped
    (tokens authorise from their events, never from a table).
+3. ``token_last_used``: when each token was last used (operational data, not events).
 
 A store's format changes only by ``label-ledger db upgrade``, which applies the
 migrations of ``infrastructure.admin.database`` in order, each idempotent.
@@ -15,14 +16,14 @@ from __future__ import annotations
 
 import msgspec
 
-from infrastructure.access import idempotency
+from infrastructure.access import idempotency, last_used
 from infrastructure.projections.tables import READ_MODEL_TABLES, TRACKING
 from infrastructure.snapshots import TABLE as SNAPSHOTS_TABLE
 from infrastructure.store.event_table import EVENTS_TABLES
 from infrastructure.tamper.checkpoints import CHECKPOINTS_TABLE
 from infrastructure.tamper.node_store import NODES_TABLE
 
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 """The format this version writes."""
 READABLE_FORMATS = range(1, STORE_FORMAT + 1)
 """Formats this version reads as they are (older ones are upgraded before any write)."""
@@ -66,6 +67,7 @@ def ledger_tables(dialect: str, store_format: int = STORE_FORMAT) -> tuple[Table
         Table(name=idempotency.TABLE, holds="idempotency keys and their first answers"),
         Table(name=SNAPSHOTS_TABLE, holds="aggregate snapshots"),
         Table(name=META_TABLE, holds="the store's format", since=2),
+        Table(name=last_used.TABLE, holds="when each token was last used", since=3),
     )
     return tuple(table for table in tables if table.since <= store_format)
 

@@ -6,18 +6,20 @@ date, actor and idempotency key as the stored payload spells them, the payload's
 SHA-256, and the stored payload bytes themselves. So an auditor with HTTP access only
 recomputes every leaf, and the root, with SHA-256 and a JSON encoder.
 
-Payloads holding a secret's hash (``TokenIssued``) are redacted: the entry carries the
-payload's SHA-256, which is all the leaf needs, and no payload. The leaf still verifies;
+Payloads holding a secret's hash (an event with a field in ``REDACTED_FIELDS``:
+``TokenIssued``, and any later token event that carries a hash) are redacted: the entry
+carries the payload's SHA-256, which is all the leaf needs, and no payload. The leaf still verifies;
 what such a payload says cannot be read by auditors, by design (see the README).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from hashlib import sha256
 from typing import TYPE_CHECKING
 
-from domain.access import TokenIssued
+from infrastructure.event_catalogue import current_topics
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.event_rows import EventTable, event_table
 from infrastructure.tamper.leaf import DECODE_ERRORS, LeafInputs, StoredRow, decode_envelope
@@ -26,10 +28,20 @@ from infrastructure.tamper.reads import select_all
 if TYPE_CHECKING:
     from infrastructure.ledger import Ledger
 
-REDACTED_TOPICS = frozenset({TokenIssued.TOPIC})
 REDACTED_FIELDS = frozenset({"token_hash"})
 MAX_STREAM_PAGE = 10_000
 __all__ = ["LeafInputs", "feed_rows", "leaf_inputs"]
+
+
+@functools.cache
+def redacted_topics() -> frozenset[str]:
+    """The topics of every event type that holds a redacted field (computed once, when
+    first served: every event type is registered by then)."""
+    return frozenset(
+        topic
+        for topic, cls in current_topics().items()
+        if not REDACTED_FIELDS.isdisjoint(cls.__struct_fields__)
+    )
 
 
 def leaf_inputs(row: StoredRow) -> LeafInputs:
@@ -55,7 +67,7 @@ def leaf_inputs(row: StoredRow) -> LeafInputs:
         actor=actor,
         idempotency_key=key,
         payload_sha256=sha256(state).hexdigest(),
-        payload=None if topic in REDACTED_TOPICS else state,
+        payload=None if topic in redacted_topics() else state,
     )
 
 

@@ -153,7 +153,10 @@ class BatchRun:
                 if repeated is not None:
                     return repeated
             if item.caller is not None and not self.registry.still_valid(item.caller):
-                msg = f"token {item.caller.name!r} was revoked; this command was not recorded"
+                msg = (
+                    f"token {item.caller.name!r} was revoked or expired; "
+                    "this command was not recorded"
+                )
                 raise CredentialRevoked(msg)
             self._check_expected(command, context)
             events = self.decisions.decide(

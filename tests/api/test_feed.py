@@ -106,7 +106,7 @@ def test_a_redacted_item_still_gives_its_leaf(
     item = client.get("/events?limit=1", headers=auditor).json()["events"][0]
     assert item["topic"] == "label-ledger/TokenIssued/v1"
     assert item["payload"] is None
-    assert set(item["data"]) == {"name", "role"}
+    assert set(item["data"]) == {"name", "role", "expires_at"}
     inputs = msgspec.convert(
         {k: item[k] for k in LeafInputs.__struct_fields__}, LeafInputs, strict=False
     )

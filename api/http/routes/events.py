@@ -1,4 +1,5 @@
-"""The global feed: every event in ledger order with its leaf's inputs, paged or streamed."""
+"""The global feed: every event in ledger order with its leaf's inputs, paged, streamed
+for auditing (NDJSON) or live (Server-Sent Events)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import msgspec
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from api.http.deps import AuditorActor, LedgerDep
+from api.http.deps import AuditorActor, AuditorCaller, LedgerDep
 from api.http.encoding import json_response
-from api.http.event_items import FeedPage, feed_item
+from api.http.event_items import FeedItem, FeedPage, feed_item
+from api.http.live_feed import LiveFeed
 from api.http.openapi import AUDIT_PROBLEMS, responses
 from infrastructure.ledger import Ledger
 from infrastructure.tamper.feed import (
@@ -26,6 +29,7 @@ router = APIRouter(tags=["auditing"])
 MAX_PAGE = 10_000
 MAX_POSITION = 2**63 - 1
 NDJSON = "application/x-ndjson"
+EVENT_STREAM = "text/event-stream"
 _lines = msgspec.json.Encoder()
 
 
@@ -90,6 +94,7 @@ def event_stream(
     """Every event in ``(after, upto]`` as NDJSON leaf inputs, for auditing a whole ledger.
 
     The end is fixed when the request arrives, so the stream is one consistent prefix.
+    The live feed, as Server-Sent Events, is ``/events/live``.
     """
     end = last_position(ledger) if upto is None else upto
     return StreamingResponse(
@@ -109,3 +114,48 @@ def _stream(ledger: Ledger, after: int, end: int, aggregate: str | None) -> Iter
             return
         yield _lines.encode_lines([leaf_inputs(row) for row in rows])
         position = rows[-1][0]
+
+
+@router.get(
+    "/events/live",
+    responses=responses(
+        200,
+        FeedItem,
+        "Server-Sent Events, one per event as recorded: 'id:' its position, 'data:' the "
+        "item of /events as one JSON line; comment lines as heartbeats. The stream does "
+        "not end while the server runs.",
+        AUDIT_PROBLEMS,
+        media_type=EVENT_STREAM,
+    ),
+    response_class=StreamingResponse,
+)
+async def live_events(
+    request: Request,
+    caller: AuditorCaller,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Last position seen")] = 0,
+    last_event_id: Annotated[
+        int | None,
+        Header(
+            alias="Last-Event-ID",
+            ge=0,
+            le=MAX_POSITION,
+            description="The last position received (a reconnecting EventSource sends it); "
+            "takes precedence over 'after'",
+        ),
+    ] = None,
+) -> StreamingResponse:
+    """Every event after ``after`` (or ``Last-Event-ID``) as Server-Sent Events, then each
+    new event as it is recorded, in ledger order, each once.
+
+    Each event's ``id`` is its position, so a client that reconnects with
+    ``Last-Event-ID`` resumes exactly where it stopped. Token hashes are redacted as in
+    ``/events``; a token revoked, rotated or expired ends its streams.
+    """
+    feed: LiveFeed = request.app.state.live_feed
+    start = after if last_event_id is None else last_event_id
+    first = await run_in_threadpool(feed.first_page, start)
+    return StreamingResponse(
+        feed.stream(caller, start, first),
+        media_type=EVENT_STREAM,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
