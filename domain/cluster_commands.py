@@ -50,6 +50,7 @@ from domain.events import (
     MembershipReported,
 )
 from domain.given import Given
+from domain.rules import rule
 from domain.stage import Stage
 from domain.values import MemberCounts, Provenance, check_slug, cluster_id
 
@@ -74,6 +75,7 @@ def active_cluster(given: Given, slug: str) -> Cluster:
     return cluster
 
 
+@rule(RegisterCluster)
 def register_cluster(c: RegisterCluster, given: Given, p: Provenance) -> list[ClusterRegistered]:
     check_slug(c.slug)
     if given.find_cluster(c.slug) is not None:
@@ -96,6 +98,7 @@ def register_cluster(c: RegisterCluster, given: Given, p: Provenance) -> list[Cl
     ]
 
 
+@rule(RenameCluster)
 def rename_cluster(c: RenameCluster, given: Given, p: Provenance) -> list[ClusterRenamed]:
     cluster = active_cluster(given, c.slug)
     if not c.name.strip() or c.name == cluster.name:
@@ -104,6 +107,7 @@ def rename_cluster(c: RenameCluster, given: Given, p: Provenance) -> list[Cluste
     return [ClusterRenamed(**_next(cluster, p, c.effective_on), name=c.name)]
 
 
+@rule(MergeCluster)
 def merge_cluster(
     c: MergeCluster, given: Given, p: Provenance
 ) -> list[ClusterMerged | ClusterAbsorbed]:
@@ -123,11 +127,13 @@ def merge_cluster(
     ]
 
 
+@rule(DissolveCluster)
 def dissolve_cluster(c: DissolveCluster, given: Given, p: Provenance) -> list[ClusterDissolved]:
     cluster = active_cluster(given, c.slug)
     return [ClusterDissolved(**_next(cluster, p, c.effective_on), reason=c.reason)]
 
 
+@rule(GrantLabel)
 def grant_label(c: GrantLabel, given: Given, p: Provenance) -> list[LabelGranted]:
     cluster = active_cluster(given, c.slug)
     stage = given.stage(c.stage)
@@ -176,6 +182,7 @@ def _require_active_label(
     return label.stage, label.effective_from
 
 
+@rule(ExtendLabel)
 def extend_label(c: ExtendLabel, given: Given, p: Provenance) -> list[LabelExtended]:
     cluster = given.cluster(c.slug)
     stage, effective_from = _require_active_label(cluster, "extend", c.stage)
@@ -194,6 +201,7 @@ def extend_label(c: ExtendLabel, given: Given, p: Provenance) -> list[LabelExten
     ]
 
 
+@rule(WithdrawLabel)
 def withdraw_label(c: WithdrawLabel, given: Given, p: Provenance) -> list[LabelWithdrawn]:
     cluster = given.cluster(c.slug)
     stage, effective_from = _require_active_label(cluster, "withdraw", c.stage)
@@ -222,6 +230,7 @@ def expire_label(
     return LabelExpired(**_next(cluster, p, closed_on), stage=stage.number)
 
 
+@rule(ReviewCriteria)
 def review_criteria(c: ReviewCriteria, given: Given, p: Provenance) -> list[CriteriaReviewed]:
     cluster = active_cluster(given, c.slug)
     stage = given.stage(c.stage)
@@ -244,6 +253,7 @@ def review_criteria(c: ReviewCriteria, given: Given, p: Provenance) -> list[Crit
     ]
 
 
+@rule(AwardEuropeanLabel)
 def award_european_label(
     c: AwardEuropeanLabel, given: Given, p: Provenance
 ) -> list[EuropeanLabelAwarded]:
@@ -262,6 +272,7 @@ def award_european_label(
     ]
 
 
+@rule(ReportMembership)
 def report_membership(c: ReportMembership, given: Given, p: Provenance) -> list[MembershipReported]:
     cluster = active_cluster(given, c.slug)
     if c.private_funding_share is not None and not 0 <= c.private_funding_share <= 1:
@@ -278,6 +289,7 @@ def report_membership(c: ReportMembership, given: Given, p: Provenance) -> list[
     ]
 
 
+@rule(CorrectClusterEvent)
 def correct_cluster_event(
     c: CorrectClusterEvent, given: Given, p: Provenance
 ) -> list[EventCorrected]:

@@ -1,43 +1,20 @@
-"""The one table from command type to the pure rule that decides it."""
+"""Deciding commands: each by the rule registered for its type (``domain.rules``), alone
+or in turn against the states the ones before it left."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from domain import cluster_commands as cc
-from domain import stage_commands as sc
-from domain import token_commands as tc
-from domain.commands import (
-    AwardEuropeanLabel,
-    CloseStage,
-    Command,
-    CorrectClusterEvent,
-    CorrectStageEvent,
-    DissolveCluster,
-    ExtendLabel,
-    ExtendStagePeriod,
-    GrantLabel,
-    IssueToken,
-    MergeCluster,
-    OpenStage,
-    RegisterCluster,
-    RenameCluster,
-    ReportMembership,
-    ReportStageCount,
-    ReviewCriteria,
-    ReviseStageCriteria,
-    RevokeToken,
-    RotateToken,
-    WithdrawLabel,
-)
+# The rule modules register their rules (``@rule``) when imported.
+from domain import cluster_commands, stage_commands, token_commands  # noqa: F401
+from domain.commands import Command
 from domain.errors import NeedsWholeHistory
 from domain.events import EventCorrected, LedgerEvent
 from domain.folds import apply, project
 from domain.given import Given
+from domain.rules import RULES
 from domain.values import Provenance
-
-Rule = Callable[[Any, Given, Provenance], Sequence[LedgerEvent]]
 
 
 class UndeclaredWrite(ValueError):
@@ -58,28 +35,6 @@ def decide(command: Command, given: Given, p: Provenance) -> tuple[LedgerEvent, 
     return events
 
 
-RULES: dict[type[Command], Rule] = {
-    OpenStage: sc.open_stage,
-    ReviseStageCriteria: sc.revise_criteria,
-    ExtendStagePeriod: sc.extend_period,
-    ReportStageCount: sc.report_count,
-    CloseStage: sc.close_stage,
-    CorrectStageEvent: sc.correct_stage_event,
-    RegisterCluster: cc.register_cluster,
-    RenameCluster: cc.rename_cluster,
-    MergeCluster: cc.merge_cluster,
-    DissolveCluster: cc.dissolve_cluster,
-    GrantLabel: cc.grant_label,
-    ExtendLabel: cc.extend_label,
-    WithdrawLabel: cc.withdraw_label,
-    ReviewCriteria: cc.review_criteria,
-    AwardEuropeanLabel: cc.award_european_label,
-    ReportMembership: cc.report_membership,
-    CorrectClusterEvent: cc.correct_cluster_event,
-    IssueToken: tc.issue_token,
-    RevokeToken: tc.revoke_token,
-    RotateToken: tc.rotate_token,
-}
 
 
 class Decisions:

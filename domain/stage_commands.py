@@ -39,6 +39,7 @@ from domain.events import (
     StagePeriodExtended,
 )
 from domain.given import Given
+from domain.rules import rule
 from domain.stage import Stage, project_stage
 from domain.values import Criterion, EuropeanLevel, Provenance, ReportedCount, stage_id
 
@@ -67,6 +68,7 @@ def minimum_european_label(requirements: StageRequirements | None) -> EuropeanLe
     return None if requirements is None else requirements.minimum_european_label
 
 
+@rule(OpenStage)
 def open_stage(c: OpenStage, given: Given, p: Provenance) -> list[StageOpened]:
     if given.find_stage(c.number) is not None:
         msg = f"stage {c.number} is already open"
@@ -89,6 +91,7 @@ def open_stage(c: OpenStage, given: Given, p: Provenance) -> list[StageOpened]:
     ]
 
 
+@rule(ReviseStageCriteria)
 def revise_criteria(
     c: ReviseStageCriteria, given: Given, p: Provenance
 ) -> list[StageCriteriaRevised]:
@@ -103,6 +106,7 @@ def revise_criteria(
     ]
 
 
+@rule(ExtendStagePeriod)
 def extend_period(c: ExtendStagePeriod, given: Given, p: Provenance) -> list[StagePeriodExtended]:
     stage = open_stage_of(given, c.number)
     if c.ends_on <= stage.ends_on:
@@ -118,6 +122,7 @@ def extend_period(c: ExtendStagePeriod, given: Given, p: Provenance) -> list[Sta
     ]
 
 
+@rule(ReportStageCount)
 def report_count(c: ReportStageCount, given: Given, p: Provenance) -> list[StageCountReported]:
     stage = given.stage(c.number)
     return [
@@ -128,6 +133,7 @@ def report_count(c: ReportStageCount, given: Given, p: Provenance) -> list[Stage
     ]
 
 
+@rule(CloseStage)
 def close_stage(c: CloseStage, given: Given, p: Provenance) -> list[StageClosed | LabelExpired]:
     """Closes the stage and expires every label of it that a cluster still holds."""
     stage = given.stage(c.number)
@@ -146,6 +152,7 @@ def close_stage(c: CloseStage, given: Given, p: Provenance) -> list[StageClosed 
     return [closure, *expiries]
 
 
+@rule(CorrectStageEvent)
 def correct_stage_event(c: CorrectStageEvent, given: Given, p: Provenance) -> list[EventCorrected]:
     """A correction of the stage; it reads the stage's whole history."""
     stage = given.stage(c.number)

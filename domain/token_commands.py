@@ -14,9 +14,11 @@ from domain.errors import (
     TokenNotFound,
 )
 from domain.given import Given
+from domain.rules import rule
 from domain.values import Provenance
 
 
+@rule(IssueToken)
 def issue_token(c: IssueToken, given: Given, p: Provenance) -> list[TokenIssued]:
     check_token_name(c.name)
     if given.find_token(c.name) is not None:
@@ -40,6 +42,7 @@ def check_expiry(expires_at: datetime | None, p: Provenance) -> datetime | None:
     return expires_at
 
 
+@rule(RevokeToken)
 def revoke_token(c: RevokeToken, given: Given, p: Provenance) -> list[TokenRevoked]:
     existing = unrevoked_token(c.name, given)
     return [
@@ -49,6 +52,7 @@ def revoke_token(c: RevokeToken, given: Given, p: Provenance) -> list[TokenRevok
     ]
 
 
+@rule(RotateToken)
 def rotate_token(c: RotateToken, given: Given, p: Provenance) -> list[TokenRotated]:
     existing = unrevoked_token(c.name, given)
     return [
