@@ -80,10 +80,11 @@ def viewer_of(ledger: Ledger, request: Request) -> Caller | None:
     """The auditor (or admin) whose token the session cookie holds, if still valid.
 
     A cookie is a token too: an unknown one counts as a failed authentication, and while
-    the address is throttled the cookie is not checked (the page is shown signed out)."""
+    the address is throttled the cookie is not checked (the page is shown signed out). Two
+    session cookies are none: which one the browser meant cannot be known."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token or len(token) > TOKEN_LIMIT or _cookie_count(request, SESSION_COOKIE) > 1:
-        return None  # two session cookies: which one the browser meant is not known
+        return None
     failures, address = failures_of(request)
     if failures.wait(address) > 0:
         return None
