@@ -16,8 +16,9 @@ from fastapi import FastAPI
 from starlette.responses import Response
 
 from api.cli.common import ledger_at
-from api.cli.serve_commands import listen
+from api.cli.serve_commands import listen, server_config
 from api.http.app import create_app
+from api.http.server_limits import ConnectionLimits
 
 CONSTANT = b'{"status":"ok"}'
 
@@ -33,8 +34,7 @@ def constant_app() -> FastAPI:
 
 
 def run(app: FastAPI, port: int) -> None:
-    # The same Config as api/cli/serve_commands.py.
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
+    server = uvicorn.Server(server_config(app, ConnectionLimits()))
     server.run(sockets=[listen("127.0.0.1", port)])
 
 

@@ -17,6 +17,7 @@ from msgspec import Meta
 
 from domain.access import Role, token_id
 from domain.values import (
+    INVISIBLE,
     ComparisonOperator,
     EuropeanLevel,
     Evidence,
@@ -27,18 +28,18 @@ from domain.values import (
 )
 
 # Printable text: control characters are refused so that no store or report downstream
-# ever meets a NUL byte or a stray escape.
-Line = Annotated[str, Meta(min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]+$")]
-Text = Annotated[
-    str, Meta(min_length=1, max_length=4000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")
-]
+# ever meets a NUL byte or a stray escape, and so are the INVISIBLE ones.
+LINE_PATTERN = rf"^[^\x00-\x1f\x7f{INVISIBLE}]+$"
+TEXT_PATTERN = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{INVISIBLE}]+$"
+Line = Annotated[str, Meta(min_length=1, max_length=300, pattern=LINE_PATTERN)]
+Text = Annotated[str, Meta(min_length=1, max_length=4000, pattern=TEXT_PATTERN)]
 Code = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Slug = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 StageNumber = Annotated[int, Meta(ge=1, le=999)]
 Measure = Annotated[float, Meta(ge=-1e12, le=1e12)]
 Count = Annotated[int, Meta(ge=0, le=10_000_000)]
 Share = Annotated[float, Meta(ge=0, le=1)]
-Url = Annotated[str, Meta(max_length=500, pattern=r"^https?://[^\s\x00-\x1f\x7f]+$")]
+Url = Annotated[str, Meta(max_length=500, pattern=rf"^https?://[^\s\x00-\x1f\x7f{INVISIBLE}]+$")]
 Lines = Annotated[tuple[Line, ...], Meta(max_length=50)]
 Texts = Annotated[tuple[Text, ...], Meta(max_length=50)]
 EventId = Annotated[

@@ -7,8 +7,9 @@ from typing import TypeVar
 
 import msgspec
 
-from domain.errors import InvalidCorrection
+from domain.errors import InvalidCommand, InvalidCorrection
 from domain.events import EventCorrected, LedgerEvent
+from domain.values import UNPRINTABLE
 
 E = TypeVar("E", bound=LedgerEvent)
 
@@ -87,7 +88,21 @@ def check_amendment(target: LedgerEvent, amended: dict[str, object]) -> None:
     if protected:
         msg = f"field(s) {', '.join(protected)} record the ledger itself and cannot be amended"
         raise InvalidCorrection(msg)
+    for name, value in amended.items():
+        if _holds_unprintable(value):
+            msg = f"amended {name} holds a control, bidirectional-control or zero-width character"
+            raise InvalidCommand(msg, field=f"amended/{name}")
     try:
         with_fields(target, amended)
     except msgspec.ValidationError as error:
         raise InvalidCorrection(f"amendment is invalid: {error}") from None
+
+
+def _holds_unprintable(value: object) -> bool:
+    if isinstance(value, str):
+        return UNPRINTABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_unprintable(k) or _holds_unprintable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_unprintable(item) for item in value)
+    return False

@@ -11,6 +11,11 @@ import msgspec
 from domain.errors import InvalidSlug
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Bidirectional controls and zero-width characters: refused in every text a command
+# carries, since they make a name display as another one or two names look the same.
+INVISIBLE = r"\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+UNPRINTABLE = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{INVISIBLE}]")
+"""A character no text of the ledger holds (tabs and line breaks are allowed in texts)."""
 
 Tier = Literal["mondial", "vocation-mondiale", "national"]
 EuropeanLevel = Literal["bronze", "silver", "gold"]

@@ -5,14 +5,26 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from api.cli.common import db_option, fail, reports_errors
+from api.http.server_limits import (
+    BODY_SECONDS,
+    HEADERS_SECONDS,
+    KEEP_ALIVE_SECONDS,
+    MAX_CONNECTIONS,
+    ConnectionLimits,
+)
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
 from infrastructure.settings import resolve_database_url
 from infrastructure.store.errors import StoreReadOnly
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
 
 
 @click.command()
@@ -32,16 +44,47 @@ from infrastructure.store.errors import StoreReadOnly
     show_default=True,
     help="Log every request line (paths and statuses; never headers or tokens).",
 )
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    help="Open connections (or requests in progress) beyond which requests are answered 503.",
+)
+@click.option(
+    "--headers-timeout",
+    type=click.FloatRange(0.1),
+    default=HEADERS_SECONDS,
+    show_default=True,
+    help="Seconds from a request's first byte until its headers must be complete (else 408).",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.1),
+    default=BODY_SECONDS,
+    show_default=True,
+    help="Seconds from a request's headers until its body must be complete (else 408).",
+)
 @db_option
 @reports_errors
-def serve(host: str, port: int, group_commit: bool, access_log: bool, db: str | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    group_commit: bool,
+    access_log: bool,
+    max_connections: int,
+    headers_timeout: float,
+    body_timeout: float,
+    db: str | None,
+) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     # Imported here so that every other command starts without the web stack.
-    import uvicorn
-
     from api.http.app import create_app
     from api.http.server import LedgerServer
 
+    limits = ConnectionLimits(
+        headers_seconds=headers_timeout, body_seconds=body_timeout, connections=max_connections
+    )
     with served_ledger(db) as ledger:
         if group_commit and not ledger.settings.read_only:
             ledger.enable_group_commit()
@@ -54,15 +97,29 @@ def serve(host: str, port: int, group_commit: bool, access_log: bool, db: str | 
         )
         app = create_app(ledger)
         server = LedgerServer(
-            uvicorn.Config(
-                app,
-                log_level="info",
-                access_log=access_log,
-                timeout_graceful_shutdown=5,
-            ),
+            server_config(app, limits, access_log=access_log),
             end_streams=app.state.live_feed.close,
         )
         server.run(sockets=[listener])
+
+
+def server_config(
+    app: ASGIApp, limits: ConnectionLimits, *, access_log: bool = False
+) -> uvicorn.Config:
+    """How ``serve`` runs an application under uvicorn (the benchmarks' servers too)."""
+    import uvicorn
+
+    from api.http.limited_protocol import limited_protocol
+
+    return uvicorn.Config(
+        app,
+        http=limited_protocol(limits),
+        ws="none",
+        log_level="info",
+        access_log=access_log,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http import bodies, event_items
+from api.http.auth_throttle import FailedAuthentications
 from api.http.commands import WRITES
 from api.http.deps import known_parameters_only
 from api.http.gateway import CommandGateway
@@ -108,6 +109,7 @@ def create_app(ledger: Ledger) -> LedgerAPI:
     app.state.status_cache = status_cache_for(ledger)
     app.state.verification_cache = VerificationCache()
     app.state.live_feed = LiveFeed(ledger)
+    app.state.failed_authentications = FailedAuthentications()
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(known_parameters_only)])
@@ -116,7 +118,12 @@ def create_app(ledger: Ledger) -> LedgerAPI:
         str(getattr(route, "path", "")) for router in ROUTERS for route in router.routes
     )
     kept = KeptStatusShortcut(app.behind_front, cache=app.state.status_cache)
-    app.front = CommandGateway(kept, ledger=ledger, read_paths=read_paths)
+    app.front = CommandGateway(
+        kept,
+        ledger=ledger,
+        read_paths=read_paths,
+        failures=app.state.failed_authentications,
+    )
     app.openapi = msgspec_openapi(app, DESCRIBED_BODIES, WRITES)  # type: ignore[method-assign]
     return app
 

@@ -1,9 +1,16 @@
-"""Request bodies: size limit, media type, msgspec decoding, every invalid field named."""
+"""Request bodies: size and nesting limits, media type, msgspec decoding, every invalid
+field named.
+
+Every check is linear in the body: a hostile body (nested ten thousand levels deep, or
+with fifty thousand unknown fields) costs what a valid body of its size costs, and gets
+a 422 that names the limit or the first invalid fields.
+"""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import accumulate
 from typing import Any, TypeVar
 
 import msgspec
@@ -16,9 +23,27 @@ from api.http.problems import (
     FieldError,
     HttpProblem,
 )
+from domain.commands import LINE_PATTERN, TEXT_PATTERN
 
 MAX_BODY_BYTES = 1 << 20
+MAX_NESTING = 64
+"""Deepest nesting of arrays and objects in a body (commands need four levels at most)."""
+DECODED_ON_LOOP_BYTES = 64 * 1024
+"""Larger bodies are decoded and checked in a worker thread, off the event loop."""
+MAX_FIELD_ERRORS = 50
+"""Invalid fields named in one answer; the detail counts the others."""
 S = TypeVar("S", bound=msgspec.Struct)
+# A JSON string, escapes included; an unterminated one runs to the end of the body, so
+# that no position is scanned twice.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_PRINTABLE = "no control, bidirectional-control or zero-width character"
+_BRACKETS = b"[]{}"
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(_BRACKETS)))
+_STEPS = bytes.maketrans(_BRACKETS, b"\x01\xff\x01\xff")  # +1 opens, -1 (signed) closes
+_PATTERN_MEANINGS = (
+    (f"`str` matching regex {LINE_PATTERN!r}", f"one line of printable text ({_PRINTABLE})"),
+    (f"`str` matching regex {TEXT_PATTERN!r}", f"printable text ({_PRINTABLE})"),
+)
 _LOCATION = re.compile(r"^(?P<detail>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
@@ -49,15 +74,29 @@ def check_media_type(value: str | None) -> None:
 
 
 def decode_body(cls: type[S], raw: bytes) -> S:
+    check_nesting(raw)
     try:
         body: S = _decoder(cls).decode(raw)
     except msgspec.DecodeError:
-        errors = body_errors(cls, raw)
-        fields = ", ".join(e.pointer for e in errors)
-        raise HttpProblem(
-            INVALID_BODY, f"invalid request body at {fields}", errors=errors
-        ) from None
+        raise invalid_body(cls, raw) from None
     return body
+
+
+def check_nesting(raw: bytes) -> None:
+    """Refuses a body nested deeper than ``MAX_NESTING`` before anything recurses into it."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_NESTING:
+        return  # the common case: too few brackets to nest that deep
+    steps = _STRING.sub(b"", raw).translate(_STEPS, _NOT_BRACKETS)
+    if max(accumulate(memoryview(steps).cast("b")), default=0) > MAX_NESTING:
+        detail = f"the body nests arrays and objects deeper than {MAX_NESTING} levels"
+        raise HttpProblem(INVALID_BODY, detail, errors=[FieldError(pointer="#", detail=detail)])
+
+
+def invalid_body(cls: type[msgspec.Struct], raw: bytes) -> HttpProblem:
+    errors, unlisted = body_errors(cls, raw)
+    fields = ", ".join(e.pointer for e in errors)
+    more = f" and {unlisted} more" if unlisted else ""
+    return HttpProblem(INVALID_BODY, f"invalid request body at {fields}{more}", errors=errors)
 
 
 @cache
@@ -65,29 +104,38 @@ def _decoder(cls: type[S]) -> msgspec.json.Decoder[S]:
     return msgspec.json.Decoder(cls)
 
 
-def body_errors(cls: type[msgspec.Struct], raw: bytes) -> list[FieldError]:
-    """Every invalid field of a body (msgspec itself stops at the first one)."""
+def body_errors(cls: type[msgspec.Struct], raw: bytes) -> tuple[list[FieldError], int]:
+    """The invalid fields of a body (msgspec itself stops at the first one): the first
+    ``MAX_FIELD_ERRORS``, and how many more there are."""
     try:
         data = msgspec.json.decode(raw)
     except msgspec.DecodeError as error:
-        return [FieldError(pointer="#", detail=f"malformed JSON: {error}")]
+        return [FieldError(pointer="#", detail=f"malformed JSON: {error}")], 0
     if not isinstance(data, dict):
-        return [FieldError(pointer="#", detail="expected a JSON object")]
+        return [FieldError(pointer="#", detail="expected a JSON object")], 0
+    known = _field_names(cls)
+    unknown = [name for name in data if name not in known]
     errors = [
         FieldError(pointer=pointer((name,)), detail="unknown field")
-        for name in data
-        if name not in _field_names(cls)
+        for name in unknown[:MAX_FIELD_ERRORS]
     ]
-    for field in msgspec.structs.fields(cls):
+    for field in _fields(cls):
         errors.extend(_field_errors(field, data))
     if not errors:
         # The fields are valid one by one, so the body fails as a whole.
         errors = [_whole_body_error(cls, raw)]
-    return errors
+    unlisted = max(0, len(unknown) - MAX_FIELD_ERRORS) + max(0, len(errors) - MAX_FIELD_ERRORS)
+    return errors[:MAX_FIELD_ERRORS], unlisted
 
 
-def _field_names(cls: type[msgspec.Struct]) -> set[str]:
-    return {field.encode_name for field in msgspec.structs.fields(cls)}
+@cache
+def _fields(cls: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    return msgspec.structs.fields(cls)
+
+
+@cache
+def _field_names(cls: type[msgspec.Struct]) -> frozenset[str]:
+    return frozenset(field.encode_name for field in _fields(cls))
 
 
 def _field_errors(field: msgspec.structs.FieldInfo, data: dict[str, Any]) -> list[FieldError]:
@@ -115,9 +163,16 @@ def _located(message: str, prefix: tuple[str, ...]) -> FieldError:
     """Moves msgspec's ``- at `$.a[0]``` suffix into a JSON pointer under ``prefix``."""
     match = _LOCATION.match(message)
     if match is None:
-        return FieldError(pointer=pointer(prefix), detail=message)
+        return FieldError(pointer=pointer(prefix), detail=_readable(message))
     parts = [key or index for key, index in _PATH_PART.findall(match["path"])]
-    return FieldError(pointer=pointer((*prefix, *parts)), detail=match["detail"])
+    return FieldError(pointer=pointer((*prefix, *parts)), detail=_readable(match["detail"]))
+
+
+def _readable(detail: str) -> str:
+    """msgspec's detail, with the text patterns said in words."""
+    for pattern, meaning in _PATTERN_MEANINGS:
+        detail = detail.replace(pattern, meaning)
+    return detail
 
 
 def pointer(parts: tuple[str, ...] | list[str]) -> str:

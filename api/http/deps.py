@@ -10,6 +10,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.http.auth import READ_ROLES, authorize, bearer, bearer_secret, identified
+from api.http.auth_throttle import FailedAuthentications, client_address
 from api.http.problems import INVALID_PARAMETERS, MALFORMED_HEADER, FieldError, HttpProblem
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
@@ -36,7 +37,13 @@ def auditor_caller(request: Request, ledger: LedgerDep, _: Credentials) -> Calle
     if len(sent) > 1:
         raise HttpProblem(MALFORMED_HEADER, "send one Authorization header, not several")
     secret = bearer_secret(sent[0] if sent else None)
-    return authorize(identified(ledger.caller(secret)), READ_ROLES, "auditing")
+    failures: FailedAuthentications = request.app.state.failed_authentications
+    address = client_address(request.scope.get("client"))
+    failures.check(address)
+    caller = ledger.caller(secret)
+    if caller is None:
+        failures.failed(address)
+    return authorize(identified(caller), READ_ROLES, "auditing")
 
 
 AuditorCaller = Annotated[Caller, Depends(auditor_caller)]

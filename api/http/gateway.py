@@ -20,8 +20,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http.auth import WRITE_ROLES, authorize, bearer_secret, identified
+from api.http.auth_throttle import FailedAuthentications, client_address
 from api.http.commands import Exposed, find_write, path_values
 from api.http.decoding import (
+    DECODED_ON_LOOP_BYTES,
     MAX_BODY_BYTES,
     check_declared_length,
     check_media_type,
@@ -42,9 +44,16 @@ _encode = msgspec.json.Encoder().encode
 class CommandGateway:
     """Answers ``POST`` requests of the command paths; passes on everything else."""
 
-    def __init__(self, app: ASGIApp, ledger: Ledger, read_paths: frozenset[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        ledger: Ledger,
+        read_paths: frozenset[str],
+        failures: FailedAuthentications,
+    ) -> None:
         self.app = app
         self.ledger = ledger
+        self.failures = failures
         self.read_paths = read_paths
         """Command paths the application also answers with other methods (``GET /clusters``)."""
 
@@ -68,13 +77,17 @@ class CommandGateway:
             detail = f"{scope['path']} accepts POST only"
             raise HttpProblem(METHOD_NOT_ALLOWED, detail, headers={"Allow": "POST"})
         headers = request_headers(scope)
-        caller = await self.caller(headers.get("authorization"))
+        caller = await self.caller(headers.get("authorization"), client_address(scope["client"]))
         values = path_values(exposed, match)
         if_match = parse_if_match(headers.get("if-match"))
         key = parse_idempotency_key(headers.get("idempotency-key"))
         check_declared_length(headers.get("content-length"))
         check_media_type(headers.get("content-type"))
-        body = decode_body(exposed.body, await read_body(receive))
+        raw = await read_body(receive)
+        if len(raw) <= DECODED_ON_LOOP_BYTES:
+            body = decode_body(exposed.body, raw)
+        else:  # a large body's checks take milliseconds: never on the event loop
+            body = await run_in_threadpool(decode_body, exposed.body, raw)
         command = exposed.command_of(body, values)
         context = Context(
             actor=caller.name,
@@ -86,14 +99,17 @@ class CommandGateway:
         receipt = await self.execute(command, context, caller)
         return created(receipt)
 
-    async def caller(self, authorization: str | None) -> Caller:
+    async def caller(self, authorization: str | None, address: str) -> Caller:
         """The admin sending the command. The writer checks the token again when it decides
         the command, so the registry may be read as it stands; only a token it does not
         know makes it look at the log (another process may have issued it)."""
         secret = bearer_secret(authorization)
+        self.failures.check(address)
         caller = self.ledger.tokens.caller(secret)
         if caller is None:
             caller = await run_in_threadpool(self.ledger.caller, secret)
+        if caller is None:
+            self.failures.failed(address)
         return authorize(identified(caller), WRITE_ROLES, "writing")
 
     async def execute(self, command: Command, context: Context, caller: Caller) -> Receipt:

@@ -16,7 +16,7 @@ from infrastructure.receipts import Receipt
 
 REF_TEMPLATE = "#/components/schemas/{name}"
 PROBLEM_DESCRIPTIONS = {
-    400: "Malformed header (If-Match, Idempotency-Key, Content-Length)",
+    400: "Malformed header (If-Match, Idempotency-Key, Content-Length, two Authorization)",
     401: "Missing, unknown or revoked bearer token",
     403: "The token's role may not do this",
     404: "Unknown cluster, stage or address",
@@ -25,9 +25,10 @@ PROBLEM_DESCRIPTIONS = {
     413: "Body over 1 MiB",
     415: "Body is not JSON",
     422: "Invalid body or parameters, or an Idempotency-Key reused for another request",
+    429: "Too many unknown tokens from this address: retry after Retry-After seconds",
     503: "The ledger's database is unavailable",
 }
-AUDIT_PROBLEMS = (401, 403, 404, 422, 503)
+AUDIT_PROBLEMS = (400, 401, 403, 404, 422, 429, 503)
 PUBLIC_PROBLEMS = (404, 422, 503)
 
 
@@ -116,8 +117,8 @@ def _replace_fastapi_validation_errors(document: dict[str, Any]) -> None:
         schemas.pop(name, None)
 
 
-WRITE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
-CREATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
+WRITE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503)
+CREATE_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 WRITE_HEADERS = {
     "ETag": 'The new version of the command\'s target, "<version>", for If-Match',
     "Location": "The command's target",

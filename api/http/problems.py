@@ -127,6 +127,24 @@ NOT_ACCEPTABLE = _http(
 PAYLOAD_TOO_LARGE = _http(
     "payload-too-large", 413, "Body too large", "Request bodies are limited to 1 MiB."
 )
+REQUEST_TIMEOUT = _http(
+    "request-timeout",
+    408,
+    "Request timeout",
+    "The request's headers or body did not arrive in time; the connection is closed.",
+)
+TOO_MANY_FAILED_AUTHENTICATIONS = _http(
+    "too-many-failed-authentications",
+    429,
+    "Too many failed authentications",
+    "Too many unknown tokens came from this address: retry after 'Retry-After' seconds.",
+)
+HEADERS_TOO_LARGE = _http(
+    "headers-too-large",
+    431,
+    "Request headers too large",
+    "The request line and headers exceed the server's limits; the connection is closed.",
+)
 UNSUPPORTED_MEDIA_TYPE = _http(
     "unsupported-media-type",
     415,
@@ -152,6 +170,12 @@ STORE_UNAVAILABLE = _http(
     "The ledger's database cannot be reached, is busy or damaged (retry later), "
     "or is read-only on this server (writes are refused).",
 )
+SERVER_BUSY = _http(
+    "server-busy",
+    503,
+    "Server busy",
+    "The server has as many connections as it accepts: retry after 'Retry-After' seconds.",
+)
 INTERNAL_ERROR = _http(
     "internal-error", 500, "Internal error", "An unexpected error; it was logged."
 )
@@ -164,10 +188,14 @@ HTTP_PROBLEMS = (
     METHOD_NOT_ALLOWED,
     NOT_ACCEPTABLE,
     PAYLOAD_TOO_LARGE,
+    REQUEST_TIMEOUT,
+    TOO_MANY_FAILED_AUTHENTICATIONS,
+    HEADERS_TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
     INVALID_BODY,
     INVALID_PARAMETERS,
     STORE_UNAVAILABLE,
+    SERVER_BUSY,
     INTERNAL_ERROR,
 )
 

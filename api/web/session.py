@@ -14,6 +14,7 @@ site can neither read the cookie nor make the browser send it) and the browser's
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from typing import Annotated
 from urllib.parse import parse_qsl, urlsplit
@@ -23,6 +24,7 @@ from fastapi import Depends, Request
 from starlette.responses import HTMLResponse, Response
 
 from api.http.auth import READ_ROLES
+from api.http.auth_throttle import FailedAuthentications, client_address
 from api.http.deps import LedgerDep
 from api.web.templating import render
 from infrastructure.access.tokens import Caller
@@ -75,12 +77,35 @@ class Page:
 
 
 def viewer_of(ledger: Ledger, request: Request) -> Caller | None:
-    """The auditor (or admin) whose token the session cookie holds, if still valid."""
+    """The auditor (or admin) whose token the session cookie holds, if still valid.
+
+    A cookie is a token too: an unknown one counts as a failed authentication, and while
+    the address is throttled the cookie is not checked (the page is shown signed out). Two
+    session cookies are none: which one the browser meant cannot be known."""
     token = request.cookies.get(SESSION_COOKIE)
-    if not token or len(token) > TOKEN_LIMIT:
+    if not token or len(token) > TOKEN_LIMIT or _cookie_count(request, SESSION_COOKIE) > 1:
+        return None
+    failures, address = failures_of(request)
+    if failures.wait(address) > 0:
         return None
     caller = ledger.caller(token)
+    if caller is None:
+        failures.failed(address)
     return caller if caller is not None and caller.role in READ_ROLES else None
+
+
+def _cookie_count(request: Request, name: str) -> int:
+    return sum(
+        part.split("=", 1)[0].strip() == name
+        for header in request.headers.getlist("cookie")
+        for part in header.split(";")
+    )
+
+
+def failures_of(request: Request) -> tuple[FailedAuthentications, str]:
+    """The server's failed-authentication limiter and the request's client address."""
+    failures: FailedAuthentications = request.app.state.failed_authentications
+    return failures, client_address(request.scope.get("client"))
 
 
 def page_of(request: Request, ledger: LedgerDep) -> Page:
@@ -125,10 +150,14 @@ async def posted_form(request: Request) -> dict[str, str]:
             msg = "the form is too large"
             raise FormRefused(msg)
     try:
-        fields = dict(parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=8))
+        pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=8)
     except (UnicodeDecodeError, ValueError):
         msg = "the form cannot be read"
         raise FormRefused(msg) from None
+    fields = dict(pairs)
+    if len(fields) < len(pairs):
+        msg = "a field of the form is given twice"
+        raise FormRefused(msg)
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not _well_formed(expected) or not hmac.compare_digest(
         fields.get(CSRF_FIELD, "").encode(), expected.encode()
@@ -161,17 +190,24 @@ def _well_formed(token: str) -> bool:
 class LoginOutcome(msgspec.Struct, frozen=True):
     caller: Caller | None
     message: str | None
+    retry_after: int | None = None
+    """Seconds before this address may try a token again, when it is throttled."""
 
 
-def check_login(ledger: Ledger, token: str) -> LoginOutcome:
+def check_login(
+    ledger: Ledger, token: str, failures: FailedAuthentications, address: str
+) -> LoginOutcome:
     """The caller a posted token identifies, or why it is refused (never the token)."""
     token = token.strip()
     if not token:
         return LoginOutcome(None, "Enter a token.")
-    if len(token) > TOKEN_LIMIT:
-        return LoginOutcome(None, "That token is unknown or revoked.")
-    caller = ledger.caller(token)
+    wait = math.ceil(failures.wait(address))
+    if wait > 0:
+        message = f"Too many unknown tokens from this address: retry in {wait} s."
+        return LoginOutcome(None, message, retry_after=wait)
+    caller = None if len(token) > TOKEN_LIMIT else ledger.caller(token)
     if caller is None:
+        failures.failed(address)
         return LoginOutcome(None, "That token is unknown or revoked.")
     if caller.role not in READ_ROLES:
         return LoginOutcome(None, f"Token {caller.name!r} may not read the audit pages.")

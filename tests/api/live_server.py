@@ -30,15 +30,16 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``label-ledger serve --port <free> --db <url>``, its base URL and its log."""
+    """``label-ledger serve --port <free> --db <url> [options]``, its base URL and its log."""
 
-    def __init__(self, store_url: str, log: Path) -> None:
+    def __init__(self, store_url: str, log: Path, *options: str) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        command = [EXECUTABLE, "serve", "--access-log", "--port", str(self.port), "--db", store_url]
         with log.open("ab") as sink:
             self.process = subprocess.Popen(
-                [EXECUTABLE, "serve", "--access-log", "--port", str(self.port), "--db", store_url],
+                [*command, *options],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )

@@ -12,7 +12,7 @@ from api.http.app import create_app
 from domain.values import cluster_id
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
-from tests.api.http_builders import EXTENSION, MEMBERSHIP, bearer, labelled
+from tests.api.http_builders import EXTENSION, MEMBERSHIP, bearer, labelled, registration
 from tests.builders import issue
 
 REPORT = "/clusters/aerospace-valley/membership-reports"
@@ -158,3 +158,73 @@ def test_concurrent_duplicates_append_once_and_all_get_the_first_response(
     assert ledger.last_position() == before + 1
     assert {a.status_code for a in answers} == {201}
     assert len({a.content for a in answers}) == 1
+
+
+# --- what a key keeps: the ledger's decision, refusals included (as Stripe does) -----
+
+GRANT_POLYMERIS = "/clusters/polymeris/label-grants"
+EXTEND_POLYMERIS = "/clusters/polymeris/label-extensions"
+
+
+def test_a_rule_refusal_is_kept_for_its_key_even_once_the_rule_would_pass(
+    setup: TestClient, ledger: Ledger, admin: dict[str, str]
+) -> None:
+    """The key's first answer (409: polymeris holds no label to extend) comes again, marked
+    replayed, after a grant made the extension possible; a new key then records it."""
+    first = setup.post(EXTEND_POLYMERIS, json=EXTENSION, headers=keyed(admin, "ext"))
+    assert first.status_code == 409
+    assert "idempotent-replayed" not in first.headers
+    setup.post(GRANT_POLYMERIS, json=_grant_polymeris(), headers=admin)
+    before = ledger.last_position()
+    again = setup.post(EXTEND_POLYMERIS, json=EXTENSION, headers=keyed(admin, "ext"))
+    assert (again.status_code, again.json()) == (409, first.json())
+    assert again.headers["idempotent-replayed"] == "true"
+    assert ledger.last_position() == before
+    fresh = setup.post(EXTEND_POLYMERIS, json=EXTENSION, headers=keyed(admin, "ext-2"))
+    assert fresh.status_code == 201
+
+
+def test_a_not_found_refusal_is_kept_for_its_key(
+    setup: TestClient, admin: dict[str, str]
+) -> None:
+    path = "/clusters/systematic/label-grants"
+    first = setup.post(path, json=_grant_polymeris(), headers=keyed(admin, "sys"))
+    assert first.status_code == 404
+    post_registration = setup.post("/clusters", json=registration("systematic"), headers=admin)
+    assert post_registration.status_code == 201
+    again = setup.post(path, json=_grant_polymeris(), headers=keyed(admin, "sys"))
+    assert (again.status_code, again.json()) == (404, first.json())
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_a_kept_refusal_answers_another_body_with_the_key_reused_problem(
+    setup: TestClient, admin: dict[str, str]
+) -> None:
+    setup.post(EXTEND_POLYMERIS, json=EXTENSION, headers=keyed(admin, "ext"))
+    other = {**EXTENSION, "reason": "another reason"}
+    response = setup.post(EXTEND_POLYMERIS, json=other, headers=keyed(admin, "ext"))
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/idempotency-key-reused"
+
+
+def test_an_invalid_body_is_not_kept_so_the_key_records_the_corrected_body(
+    setup: TestClient, ledger: Ledger, admin: dict[str, str]
+) -> None:
+    invalid = {**MEMBERSHIP, "private_funding_share": 7}
+    refused = setup.post(REPORT, json=invalid, headers=keyed(admin, "fixed"))
+    assert refused.status_code == 422
+    assert refused.json()["type"] == "/problems/invalid-body"
+    before = ledger.last_position()
+    recorded = setup.post(REPORT, json=MEMBERSHIP, headers=keyed(admin, "fixed"))
+    assert recorded.status_code == 201
+    assert "idempotent-replayed" not in recorded.headers
+    assert recorded.json()["position"] == before + 1
+
+
+def test_a_stale_if_match_is_not_kept_so_the_key_records_the_fresh_attempt(
+    setup: TestClient, admin: dict[str, str]
+) -> None:
+    stale = setup.post(REPORT, json=MEMBERSHIP, headers={**keyed(admin, "m"), "If-Match": '"1"'})
+    assert stale.status_code == 412
+    fresh = setup.post(REPORT, json=MEMBERSHIP, headers={**keyed(admin, "m"), "If-Match": '"2"'})
+    assert fresh.status_code == 201

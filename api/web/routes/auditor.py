@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from api.http.deps import LedgerDep, SlugPath, StagePath
@@ -15,10 +16,12 @@ from api.web.session import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     AuditorPage,
+    LoginOutcome,
     Page,
     PageDep,
     check_login,
     drop_cookie,
+    failures_of,
     keep_cookie,
     posted_form,
     safe_next,
@@ -44,12 +47,22 @@ def login_form(
 @router.post("/ui/login")
 async def login(request: Request, page: PageDep, ledger: LedgerDep) -> Response:
     form = await posted_form(request)
-    outcome = check_login(ledger, form.get("token", ""))
+    failures, address = failures_of(request)
+    outcome = await run_in_threadpool(check_login, ledger, form.get("token", ""), failures, address)
     target = safe_next(form.get("next"))
     if outcome.caller is None:
-        return page.render("login.html", {"next": target, "message": outcome.message}, status=401)
+        return refused_login(page, target, outcome)
     response = RedirectResponse(target, status_code=303)
     keep_cookie(response, SESSION_COOKIE, form["token"].strip(), max_age=SESSION_SECONDS)
+    return response
+
+
+def refused_login(page: Page, target: str, outcome: LoginOutcome) -> Response:
+    context: dict[str, object] = {"next": target, "message": outcome.message}
+    if outcome.retry_after is None:
+        return page.render("login.html", context, status=401)
+    response = page.render("login.html", context, status=429)
+    response.headers["Retry-After"] = str(outcome.retry_after)
     return response
 
 
