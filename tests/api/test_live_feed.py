@@ -55,6 +55,7 @@ def subscribe(
     params: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
     on_first: Callable[[], None] | None = None,
+    path: str = LIVE,
 ) -> list[Message]:
     """Reads the stream until ``until`` holds of the events read, then disconnects."""
     received: list[Message] = []
@@ -63,7 +64,7 @@ def subscribe(
     with (
         httpx.Client(base_url=served.base_url, timeout=30) as http,
         http.stream(
-            "GET", LIVE, params=params, headers={**bearer(secret), **(headers or {})}
+            "GET", path, params=params, headers={**bearer(secret), **(headers or {})}
         ) as response,
     ):
         assert response.status_code == 200, response.read()
@@ -128,6 +129,29 @@ def test_several_subscribers_get_every_event_of_a_concurrent_load_once_in_order(
     for messages_ in received:
         assert [m.position for m in messages_] == list(range(1, end + 1))
         assert [m.item() for m in messages_] == expected
+
+
+def test_the_stream_asked_for_server_sent_events_is_the_live_feed(
+    served: ServedApp, ledger: Ledger, tokens: dict[str, str]
+) -> None:
+    """``/events/stream`` answers an EventSource (``Accept: text/event-stream``) with the
+    live feed, and anything else with the NDJSON of the audit client."""
+    write_registrations(served, tokens["admin"], "pole", 3)
+    end = ledger.last_position()
+    sse = {"Accept": "text/event-stream"}
+    received = subscribe(
+        served, tokens["auditor"], reaches(end), path="/events/stream", headers=sse
+    )
+    assert [m.item() for m in received] == every_item(served, tokens["auditor"])
+    with served.client() as http:
+        ndjson = http.get("/events/stream", headers=bearer(tokens["auditor"]))
+        assert ndjson.headers["content-type"].startswith("application/x-ndjson")
+        assert len(ndjson.text.splitlines()) == end
+        bounded = http.get(
+            "/events/stream", params={"upto": 2}, headers={**bearer(tokens["auditor"]), **sse}
+        )
+        assert bounded.status_code == 422
+        assert [e["pointer"] for e in bounded.json()["errors"]] == ["query:upto"]
 
 
 def test_a_subscriber_resumes_after_a_disconnect_without_gaps_or_repeats(

@@ -4,7 +4,7 @@ for auditing (NDJSON) or live (Server-Sent Events)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from fastapi import APIRouter, Header, Query, Request
@@ -16,6 +16,8 @@ from api.http.encoding import json_response
 from api.http.event_items import FeedItem, FeedPage, feed_item
 from api.http.live_feed import LiveFeed
 from api.http.openapi import AUDIT_PROBLEMS, responses
+from api.http.problems import INVALID_PARAMETERS, FieldError, HttpProblem
+from infrastructure.access.tokens import Caller
 from infrastructure.ledger import Ledger
 from infrastructure.tamper.feed import (
     MAX_STREAM_PAGE,
@@ -66,21 +68,42 @@ def event_feed(
     return json_response(body, headers=headers)
 
 
-@router.get(
-    "/events/stream",
-    responses=responses(
+LIVE_DESCRIPTION = (
+    "Server-Sent Events, one per event as recorded: 'id:' its position, 'data:' the item "
+    "of /events as one JSON line; comment lines as heartbeats. The stream does not end "
+    "while the server runs."
+)
+LastEventId = Annotated[
+    int | None,
+    Header(
+        alias="Last-Event-ID",
+        ge=0,
+        le=MAX_POSITION,
+        description="The last position received (a reconnecting EventSource sends it); "
+        "takes precedence over 'after' (Server-Sent Events only)",
+    ),
+]
+
+
+def stream_responses() -> dict[int | str, dict[str, Any]]:
+    documented = responses(
         200,
         LeafInputs,
-        "One JSON line per event (NDJSON)",
+        "One JSON line per event (NDJSON); with 'Accept: text/event-stream', the live feed",
         AUDIT_PROBLEMS,
-        headers={"X-Ledger-Upto": "The last position the stream covers"},
+        headers={"X-Ledger-Upto": "The last position the stream covers (NDJSON)"},
         media_type=NDJSON,
-    ),
-    response_class=StreamingResponse,
-)
-def event_stream(
+    )
+    live = responses(200, FeedItem, LIVE_DESCRIPTION, (), media_type=EVENT_STREAM)
+    documented[200]["content"].update(live[200]["content"])
+    return documented
+
+
+@router.get("/events/stream", responses=stream_responses(), response_class=StreamingResponse)
+async def event_stream(
+    request: Request,
     ledger: LedgerDep,
-    _auditor: AuditorActor,
+    caller: AuditorCaller,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Last position seen")] = 0,
     upto: Annotated[
         int | None,
@@ -90,13 +113,28 @@ def event_stream(
         str | None,
         Query(max_length=200, description="Only this aggregate's events (e.g. cluster:polymeris)"),
     ] = None,
+    last_event_id: LastEventId = None,
 ) -> StreamingResponse:
-    """Every event in ``(after, upto]`` as NDJSON leaf inputs, for auditing a whole ledger.
+    """Every event in ``(after, upto]`` as NDJSON leaf inputs, for auditing a whole ledger:
+    the end is fixed when the request arrives, so the stream is one consistent prefix.
 
-    The end is fixed when the request arrives, so the stream is one consistent prefix.
-    The live feed, as Server-Sent Events, is ``/events/live``.
+    Asked with ``Accept: text/event-stream`` (as a browser's ``EventSource`` asks), the
+    same path is the live feed, as ``/events/live``: every event after ``after`` (or
+    ``Last-Event-ID``), then each new one as it is recorded.
     """
-    end = last_position(ledger) if upto is None else upto
+    if EVENT_STREAM in request.headers.get("accept", ""):
+        if upto is not None or aggregate is not None:
+            raise HttpProblem(
+                INVALID_PARAMETERS,
+                "upto and aggregate bound the NDJSON stream; the live feed has neither",
+                errors=[
+                    FieldError(pointer=f"query:{name}", detail="not for the live feed")
+                    for name, value in (("upto", upto), ("aggregate", aggregate))
+                    if value is not None
+                ],
+            )
+        return await _live(request, caller, after, last_event_id)
+    end = await run_in_threadpool(last_position, ledger) if upto is None else upto
     return StreamingResponse(
         _stream(ledger, after, end, aggregate),
         media_type=NDJSON,
@@ -118,39 +156,29 @@ def _stream(ledger: Ledger, after: int, end: int, aggregate: str | None) -> Iter
 
 @router.get(
     "/events/live",
-    responses=responses(
-        200,
-        FeedItem,
-        "Server-Sent Events, one per event as recorded: 'id:' its position, 'data:' the "
-        "item of /events as one JSON line; comment lines as heartbeats. The stream does "
-        "not end while the server runs.",
-        AUDIT_PROBLEMS,
-        media_type=EVENT_STREAM,
-    ),
+    responses=responses(200, FeedItem, LIVE_DESCRIPTION, AUDIT_PROBLEMS, media_type=EVENT_STREAM),
     response_class=StreamingResponse,
 )
 async def live_events(
     request: Request,
     caller: AuditorCaller,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Last position seen")] = 0,
-    last_event_id: Annotated[
-        int | None,
-        Header(
-            alias="Last-Event-ID",
-            ge=0,
-            le=MAX_POSITION,
-            description="The last position received (a reconnecting EventSource sends it); "
-            "takes precedence over 'after'",
-        ),
-    ] = None,
+    last_event_id: LastEventId = None,
 ) -> StreamingResponse:
     """Every event after ``after`` (or ``Last-Event-ID``) as Server-Sent Events, then each
-    new event as it is recorded, in ledger order, each once.
+    new event as it is recorded, in ledger order, each once (also ``/events/stream`` with
+    ``Accept: text/event-stream``).
 
     Each event's ``id`` is its position, so a client that reconnects with
     ``Last-Event-ID`` resumes exactly where it stopped. Token hashes are redacted as in
     ``/events``; a token revoked, rotated or expired ends its streams.
     """
+    return await _live(request, caller, after, last_event_id)
+
+
+async def _live(
+    request: Request, caller: Caller, after: int, last_event_id: int | None
+) -> StreamingResponse:
     feed: LiveFeed = request.app.state.live_feed
     start = after if last_event_id is None else last_event_id
     first = await run_in_threadpool(feed.first_page, start)
