@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from infrastructure.ledger import Ledger
 from infrastructure.projections.tables import PROJECTION, positions_columns
+from infrastructure.store.errors import first_line
 from infrastructure.store.sql import Tx
 from infrastructure.tamper.node_store import leaf_count_column
 
@@ -61,6 +62,8 @@ class StoreProbe:
         self.watches_outages = ledger.settings.dialect == "postgresql"
         self.up = True
         """Whether the store answered the last probe (always True on SQLite)."""
+        self.failure = ""
+        """Why the last probe that got no state got none."""
         self._inflight: asyncio.Task[StoreState] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._connection: psycopg.AsyncConnection[tuple[Any, ...]] | None = None
@@ -77,6 +80,13 @@ class StoreProbe:
             self._inflight = task
         done, _ = await asyncio.wait({task}, timeout=self.timeout)
         state = task.result() if task in done and task.exception() is None else None
+        if state is None:
+            error = task.exception() if task in done else None
+            self.failure = (
+                f"the store did not answer within {self.timeout:g} s"
+                if error is None
+                else f"the store failed: {first_line(error)}"
+            )
         if self.watches_outages:
             await self._note(state is not None)
         return state

@@ -53,7 +53,7 @@ async def readiness(request: Request) -> Response:
     probe: StoreProbe = request.app.state.store_probe
     guard: IntegrityGuard = request.app.state.integrity_guard
     state = await probe.read()
-    checks = [*store_checks(state, probe.timeout), integrity_check(guard)]
+    checks = [*store_checks(state, probe.failure), integrity_check(guard)]
     failing = [check for check in checks if not check.ok]
     if state is None or failing:
         errors = [FieldError(pointer=f"check:{c.name}", detail=c.detail) for c in failing]
@@ -63,13 +63,9 @@ async def readiness(request: Request) -> Response:
     return json_response(Readiness(status="ready", position=state.last, checks=checks))
 
 
-def store_checks(state: StoreState | None, bound: float) -> list[ReadinessCheck]:
+def store_checks(state: StoreState | None, failure: str) -> list[ReadinessCheck]:
     if state is None:
-        return [
-            ReadinessCheck(
-                name="store", ok=False, detail=f"the store did not answer within {bound:g} s"
-            )
-        ]
+        return [ReadinessCheck(name="store", ok=False, detail=failure)]
     last = state.last
     return [
         ReadinessCheck(name="store", ok=True, detail="the store answers"),
