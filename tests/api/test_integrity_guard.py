@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -108,7 +108,8 @@ def test_an_edited_read_model_is_flagged_too(
     body = client.get("/healthz").json()
     assert body["status"] == "failing"
     assert body["integrity"]["kind"] == "read-model-differs"
-    assert client.post("/clusters", json=registration("minalogic"), headers=admin).status_code == 503
+    refused = client.post("/clusters", json=registration("minalogic"), headers=admin)
+    assert refused.json()["type"] == "/problems/ledger-inconsistent"
 
 
 def wait_for(check: object, what: str, seconds: float = 30) -> None:
@@ -163,7 +164,5 @@ def test_a_forged_event_under_a_running_server_is_found_by_its_periodic_verifica
     assert "ledger inconsistent, writes refused" in server.log.read_text()
 
 
-def subprocess_run(*command: str) -> Any:
-    import subprocess
-
+def subprocess_run(*command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
