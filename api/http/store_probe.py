@@ -80,15 +80,17 @@ class StoreProbe:
             self._inflight = task
         done, _ = await asyncio.wait({task}, timeout=self.timeout)
         state = task.result() if task in done and task.exception() is None else None
+        error = task.exception() if task in done else None
         if state is None:
-            error = task.exception() if task in done else None
             self.failure = (
                 f"the store did not answer within {self.timeout:g} s"
                 if error is None
                 else f"the store failed: {first_line(error)}"
             )
         if self.watches_outages:
-            await self._note(state is not None)
+            # Only silence or a lost connection is an outage; a store that answers with an
+            # error (a missing table) answers each request with its own problem.
+            await self._note(state is not None or not isinstance(error, OUTAGES))
         return state
 
     async def watch(self) -> None:
@@ -148,6 +150,8 @@ class StoreProbe:
 
 
 PROBE_ERRORS = (psycopg.Error, sqlite3.Error, PersistenceError, OSError)
+OUTAGES = (psycopg.OperationalError, OSError, type(None))
+"""What a probe that got no state met when the store is out: nothing (silence), or these."""
 
 
 def _retrieve(task: asyncio.Task[StoreState]) -> None:

@@ -83,8 +83,6 @@ def stream_ids(command: str, until: int, **env: str) -> list[int]:
 
 
 def test_the_live_feed_commands_run_as_written(store_url: str, tmp_path: Path) -> None:
-    from infrastructure.composition import open_ledger
-
     ledger = open_ledger(store_url)
     try:
         admin = issue(ledger, "dge", "admin")
