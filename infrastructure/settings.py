@@ -12,6 +12,8 @@ import msgspec
 
 DEFAULT_DATABASE_URL = "sqlite:///./label-ledger.db"
 DATABASE_URL_VARIABLE = "LEDGER_DATABASE_URL"
+STATEMENT_TIMEOUT_VARIABLE = "LEDGER_STATEMENT_TIMEOUT"
+"""Seconds a PostgreSQL statement may run (0 or unset: no limit; ``serve``: 5 by default)."""
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 StoreMode = Literal["read", "write", "create"]
@@ -117,6 +119,18 @@ def _sqlite_env(path: str, url: str, mode: StoreMode) -> dict[str, str]:
     }
 
 
+def statement_timeout() -> str:
+    raw = os.environ.get(STATEMENT_TIMEOUT_VARIABLE, "").strip() or "0"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        msg = f"{STATEMENT_TIMEOUT_VARIABLE}={raw!r}: give seconds (0: no limit)"
+        raise StoreSettingError(msg)
+    return raw
+
+
 def _postgres_env(url: str, mode: StoreMode) -> dict[str, str]:
     parsed = urlparse(url)
     dbname = parsed.path.lstrip("/")
@@ -129,7 +143,7 @@ def _postgres_env(url: str, mode: StoreMode) -> dict[str, str]:
         raise StoreSettingError(msg)
     return {
         **_common_env("postgresql", mode),
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "infrastructure.store.postgres_sessions:LedgerPostgresFactory",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parsed.hostname,
         "POSTGRES_PORT": str(parsed.port or 5432),
@@ -137,6 +151,7 @@ def _postgres_env(url: str, mode: StoreMode) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(parsed.password or ""),
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_STATEMENT_TIMEOUT": statement_timeout(),
         "POSTGRES_LOCK_TIMEOUT": "30",
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "20",

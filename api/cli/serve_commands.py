@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,8 +20,12 @@ from api.http.server_limits import (
 )
 from infrastructure.composition import open_ledger
 from infrastructure.ledger import Ledger
-from infrastructure.settings import resolve_database_url
+from infrastructure.settings import STATEMENT_TIMEOUT_VARIABLE, resolve_database_url
 from infrastructure.store.errors import StoreReadOnly
+from infrastructure.tamper.guard import verify_every
+
+SERVED_STATEMENT_TIMEOUT = "5"
+"""Seconds a PostgreSQL statement of the server may run, unless LEDGER_STATEMENT_TIMEOUT says."""
 
 if TYPE_CHECKING:
     import uvicorn
@@ -85,6 +90,12 @@ def serve(
     limits = ConnectionLimits(
         headers_seconds=headers_timeout, body_seconds=body_timeout, connections=max_connections
     )
+    try:
+        verify_interval = verify_every(os.environ)
+    except ValueError as error:
+        fail(str(error))
+        raise
+    os.environ.setdefault(STATEMENT_TIMEOUT_VARIABLE, SERVED_STATEMENT_TIMEOUT)
     with served_ledger(db) as ledger:
         if group_commit and not ledger.settings.read_only:
             ledger.enable_group_commit()
@@ -95,7 +106,7 @@ def serve(
             "(docs at /docs); Ctrl-C stops",
             err=True,
         )
-        app = create_app(ledger)
+        app = create_app(ledger, verify_every=verify_interval)
         server = LedgerServer(
             server_config(app, limits, access_log=access_log),
             end_streams=app.state.live_feed.close,

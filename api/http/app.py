@@ -12,6 +12,7 @@ from api.http.auth_throttle import FailedAuthentications
 from api.http.commands import WRITES
 from api.http.deps import known_parameters_only
 from api.http.gateway import CommandGateway
+from api.http.integrity import GuardedFront
 from api.http.lifespan import serving
 from api.http.live_feed import LiveFeed
 from api.http.openapi import msgspec_openapi
@@ -27,11 +28,13 @@ from api.http.routes import (
     stages,
 )
 from api.http.status_cache import KeptStatusShortcut, status_cache_for
+from api.http.store_probe import StoreProbe
 from api.web import install_web
 from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
 from infrastructure.projections.filters import Names
+from infrastructure.tamper.guard import IntegrityGuard
 from infrastructure.tamper.verification_cache import VerificationCache
 
 # Routes are matched one by one in this order (FastAPI has no routing table), so the
@@ -53,6 +56,7 @@ DESCRIBED_BODIES: tuple[type, ...] = (
     tamper.LeafInputs,
     tamper.Bundle,
     bodies.Health,
+    bodies.Readiness,
     queries.ClusterStatusView,
     Names,
     queries.StageSummaryView,
@@ -94,8 +98,9 @@ class LedgerAPI(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(ledger: Ledger) -> LedgerAPI:
-    """The API over ``ledger``; the caller owns the ledger and closes it."""
+def create_app(ledger: Ledger, *, verify_every: float = 0.0) -> LedgerAPI:
+    """The API over ``ledger``; the caller owns the ledger and closes it. ``verify_every``:
+    seconds between full verifications while serving, the first at start-up (0: none)."""
     app = LedgerAPI(
         title="label-ledger",
         version=_version(),
@@ -107,7 +112,10 @@ def create_app(ledger: Ledger) -> LedgerAPI:
     app.state.ledger = ledger
     app.state.store_where = ledger.settings.where
     app.state.status_cache = status_cache_for(ledger)
-    app.state.verification_cache = VerificationCache()
+    app.state.integrity_guard = IntegrityGuard()
+    app.state.verification_cache = VerificationCache(guard=app.state.integrity_guard)
+    app.state.verify_every = verify_every
+    app.state.store_probe = StoreProbe(ledger)
     app.state.live_feed = LiveFeed(ledger)
     app.state.failed_authentications = FailedAuthentications()
     install_problem_handlers(app)
@@ -118,12 +126,13 @@ def create_app(ledger: Ledger) -> LedgerAPI:
         str(getattr(route, "path", "")) for router in ROUTERS for route in router.routes
     )
     kept = KeptStatusShortcut(app.behind_front, cache=app.state.status_cache)
-    app.front = CommandGateway(
+    gateway = CommandGateway(
         kept,
         ledger=ledger,
         read_paths=read_paths,
         failures=app.state.failed_authentications,
     )
+    app.front = GuardedFront(gateway, app.state.integrity_guard, app.state.store_probe)
     app.openapi = msgspec_openapi(app, DESCRIBED_BODIES, WRITES)  # type: ignore[method-assign]
     return app
 

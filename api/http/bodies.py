@@ -9,6 +9,7 @@ from typing import Any, Literal
 import msgspec
 
 from domain.access import Role
+from infrastructure.tamper.guard import Finding
 
 # --- responses --------------------------------------------------------------
 
@@ -42,8 +43,30 @@ class AggregateHistory(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Health(msgspec.Struct, frozen=True, kw_only=True):
-    status: Literal["ok"]
+    """The process answers: ``failing`` when the store does not answer within a second or
+    a verification found the ledger inconsistent (``integrity`` names the finding)."""
+
+    status: Literal["ok", "failing"]
+    version: str
+    position: int | None
+    """The ledger's last position; null when the store did not answer."""
+    store: Literal["reachable", "unreachable"]
+    integrity: Finding | None
+
+
+class ReadinessCheck(msgspec.Struct, frozen=True, kw_only=True):
+    name: Literal["store", "read-models", "tree", "integrity"]
+    ok: bool
+    detail: str
+
+
+class Readiness(msgspec.Struct, frozen=True, kw_only=True):
+    """Every check passed: the store answers, the read models and the Merkle tree are at
+    the ledger's position, no verification found it inconsistent."""
+
+    status: Literal["ready"]
     position: int
+    checks: list[ReadinessCheck]
 
 
 class CallerView(msgspec.Struct, frozen=True, kw_only=True):

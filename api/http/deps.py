@@ -9,9 +9,10 @@ from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials
 
-from api.http.auth import READ_ROLES, authorize, bearer, bearer_secret, identified
+from api.http.auth import READ_ROLES, WRITE_ROLES, authorize, bearer, bearer_secret, identified
 from api.http.auth_throttle import FailedAuthentications, client_address
 from api.http.problems import INVALID_PARAMETERS, MALFORMED_HEADER, FieldError, HttpProblem
+from domain.access import Role
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
 from infrastructure.access.tokens import Caller
@@ -33,6 +34,15 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 def auditor_caller(request: Request, ledger: LedgerDep, _: Credentials) -> Caller:
     """The auditor (or admin), as of the ledger's last position."""
+    return caller_in(request, ledger, READ_ROLES, "auditing")
+
+
+def admin_caller(request: Request, ledger: LedgerDep, _: Credentials) -> Caller:
+    """The admin, as of the ledger's last position."""
+    return caller_in(request, ledger, WRITE_ROLES, "operating the ledger")
+
+
+def caller_in(request: Request, ledger: Ledger, roles: frozenset[Role], doing: str) -> Caller:
     sent = request.headers.getlist("authorization")
     if len(sent) > 1:
         raise HttpProblem(MALFORMED_HEADER, "send one Authorization header, not several")
@@ -43,10 +53,11 @@ def auditor_caller(request: Request, ledger: LedgerDep, _: Credentials) -> Calle
     caller = ledger.caller(secret)
     if caller is None:
         failures.failed(address)
-    return authorize(identified(caller), READ_ROLES, "auditing")
+    return authorize(identified(caller), roles, doing)
 
 
 AuditorCaller = Annotated[Caller, Depends(auditor_caller)]
+AdminCaller = Annotated[Caller, Depends(admin_caller)]
 
 
 async def auditor_actor(caller: AuditorCaller) -> str:

@@ -26,7 +26,8 @@ PROBLEM_DESCRIPTIONS = {
     415: "Body is not JSON",
     422: "Invalid body or parameters, or an Idempotency-Key reused for another request",
     429: "Too many unknown tokens from this address: retry after Retry-After seconds",
-    503: "The ledger's database is unavailable",
+    503: "The ledger's database is unavailable, or the ledger was found inconsistent "
+    "(writes are refused; the problem type says which)",
 }
 AUDIT_PROBLEMS = (400, 401, 403, 404, 422, 429, 503)
 PUBLIC_PROBLEMS = (404, 422, 503)

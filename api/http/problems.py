@@ -176,6 +176,22 @@ SERVER_BUSY = _http(
     "Server busy",
     "The server has as many connections as it accepts: retry after 'Retry-After' seconds.",
 )
+LEDGER_INCONSISTENT = _http(
+    "ledger-inconsistent",
+    503,
+    "Ledger inconsistent",
+    "A verification on this server found the log or a derived table inconsistent (the "
+    "detail names the position and kind): writes are refused and reads carry a "
+    "'Ledger-Integrity' header until its operator restores the store and a full "
+    "verification passes.",
+)
+NOT_READY = _http(
+    "not-ready",
+    503,
+    "Not ready",
+    "The server cannot serve the ledger as it should; 'errors' names each failing check "
+    "(store, read-models, tree, integrity).",
+)
 INTERNAL_ERROR = _http(
     "internal-error", 500, "Internal error", "An unexpected error; it was logged."
 )
@@ -196,6 +212,8 @@ HTTP_PROBLEMS = (
     INVALID_PARAMETERS,
     STORE_UNAVAILABLE,
     SERVER_BUSY,
+    LEDGER_INCONSISTENT,
+    NOT_READY,
     INTERNAL_ERROR,
 )
 

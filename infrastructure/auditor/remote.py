@@ -62,7 +62,10 @@ class Remote:
         return _hash(proof.get("leaf_hash", "")), _hashes(proof.get("path", []))
 
     def position(self) -> int:
-        return int(self.json("/healthz")["position"])
+        position = self.json("/healthz")["position"]
+        if position is None:  # the server answers, its store does not
+            raise RemoteError("GET /healthz: the server's store does not answer; retry later")
+        return int(position)
 
     def entries(
         self, after: int, upto: int | None = None, aggregate: str | None = None

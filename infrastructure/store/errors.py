@@ -82,7 +82,7 @@ def store_error_from(error: BaseException, where: str) -> StoreError | None:
     cause = _driver_error(error)
     if cause is None:
         return None
-    text = _first_line(cause)
+    text = first_line(cause)
     lowered = text.lower()
     if isinstance(cause, psycopg.errors.InsufficientPrivilege):
         return StoreReadOnly(f"{where}: the PostgreSQL role may not do this: {text}")
@@ -110,6 +110,6 @@ def _driver_error(error: BaseException) -> BaseException | None:
     return found
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__

@@ -22,6 +22,7 @@ from eventsourcing.sqlite import (
     SQLiteConnectionPool,
 )
 
+from infrastructure.store.postgres_sessions import session_options
 from infrastructure.store.recorders import (
     STATEMENT_CACHE_SIZE,
     LedgerPostgresRecorder,
@@ -53,7 +54,7 @@ class ReadOnlyPostgresRecorder(ExistingPostgresRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         # Before the library's constructor opens the pool's first connections.
         assert isinstance(datastore.pool.kwargs, dict)
-        datastore.pool.kwargs["options"] = READ_ONLY_SESSION
+        datastore.pool.kwargs["options"] = session_options(datastore.pool.kwargs, READ_ONLY_SESSION)
         super().__init__(datastore, **kwargs)
 
 

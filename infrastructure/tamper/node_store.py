@@ -63,9 +63,12 @@ def fetch_nodes(tx: Tx, coordinates: Iterable[NodeCoordinate]) -> dict[NodeCoord
 
 def leaf_count(tx: Tx) -> int:
     """How many leaves the stored tree holds."""
-    return int(
-        tx.scalar(f"SELECT COALESCE(MAX(idx) + 1, 0) FROM {tx.table(NODES_TABLE)} WHERE level = 0")
-    )
+    return int(tx.scalar(f"SELECT {leaf_count_column(tx)}"))
+
+
+def leaf_count_column(tx: Tx) -> str:
+    """The stored leaf count as a scalar subquery (one index lookup)."""
+    return f"(SELECT COALESCE(MAX(idx) + 1, 0) FROM {tx.table(NODES_TABLE)} WHERE level = 0)"
 
 
 def leaf_count_and_nodes(

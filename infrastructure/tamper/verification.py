@@ -126,6 +126,8 @@ def verify_ledger(
             if tx.dialect == "postgresql":
                 # One snapshot for the whole run, so concurrent appends cannot skew it.
                 tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                # A run reads the whole log: a server's statement timeout is not for it.
+                tx.execute("SET LOCAL statement_timeout = 0")
             events = event_table(tx)
             run = _Run(tx, events, public_key, since, chunk_bits)
             run.known_leaves = known_leaves

@@ -81,13 +81,17 @@ def test_a_damaged_sqlite_store_answers_503_problems_where_it_is_damaged(
     try:
         with TestClient(create_app(ledger)) as client:
             damaged = "the ledger's database is damaged; its operator must repair it"
-            verification = client.get("/ledger/verification", headers=headers)
-            assert verification.status_code == 200  # a finding, with where it starts
-            assert verification.json()["problem"]["kind"] == "store-damaged"
             assert_store_problem(
                 client.post("/clusters", json=registration("aerospace-valley"), headers=headers),
                 damaged,
             )
+            verification = client.get("/ledger/verification", headers=headers)
+            assert verification.status_code == 200  # a finding, with where it starts
+            assert verification.json()["problem"]["kind"] == "store-damaged"
+            # Found by a verification, the damage now refuses every write before it starts.
+            refused = client.post("/clusters", json=registration("polymeris"), headers=headers)
+            assert refused.status_code == 503
+            assert refused.json()["type"] == "/problems/ledger-inconsistent"
             assert client.get("/clusters").status_code == 200
     finally:
         ledger.close()

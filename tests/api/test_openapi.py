@@ -40,7 +40,8 @@ def test_every_reference_resolves(document: dict[str, Any]) -> None:
 
 
 def test_every_write_describes_its_body_and_its_answers(document: dict[str, Any]) -> None:
-    writes = [(path, op) for method, path, op in operations(document) if method == "post"]
+    posts = [(path, op) for method, path, op in operations(document) if method == "post"]
+    writes = [(path, op) for path, op in posts if path != "/ledger/verification"]  # a re-check
     assert len(writes) == 17  # every command but the token ones (CLI only)
     for path, operation in writes:
         body = operation["requestBody"]["content"]["application/json"]["schema"]

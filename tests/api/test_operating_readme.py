@@ -3,6 +3,7 @@ store and a real ``label-ledger serve``, on both stores."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from infrastructure.composition import open_ledger
 from tests.api.http_builders import bearer, registration
 from tests.api.live_server import LiveServer, run_cli
 from tests.builders import issue
@@ -81,8 +83,6 @@ def stream_ids(command: str, until: int, **env: str) -> list[int]:
 
 
 def test_the_live_feed_commands_run_as_written(store_url: str, tmp_path: Path) -> None:
-    from infrastructure.composition import open_ledger
-
     ledger = open_ledger(store_url)
     try:
         admin = issue(ledger, "dge", "admin")
@@ -99,5 +99,32 @@ def test_the_live_feed_commands_run_as_written(store_url: str, tmp_path: Path) -
         env = {"API": server.base_url, "TOKEN": auditor, "LAST_ID": "2"}
         assert stream_ids(follow, until=4, **env) == [1, 2, 3, 4]
         assert stream_ids(resume, until=4, **env) == [3, 4]
+    finally:
+        server.stop()
+
+
+def test_the_health_probes_and_the_re_check_run_as_written(store_url: str, tmp_path: Path) -> None:
+    ledger = open_ledger(store_url)
+    try:
+        admin = issue(ledger, "dge", "admin")
+    finally:
+        ledger.close()
+    server = LiveServer(store_url, tmp_path / "serve.log")
+    try:
+        setting, healthz, readyz = readme_bash_lines("<!-- operating-health -->")
+        assert setting == "API=http://127.0.0.1:8000"
+        (reverify,) = readme_bash_lines("<!-- operating-reverify -->")
+        env = {"API": server.base_url, "ADMIN_TOKEN": admin}
+        answers = []
+        for line in (healthz, readyz, reverify):
+            done = shell(line, **env)
+            stdout, stderr = done.communicate(timeout=120)
+            assert done.returncode == 0, stderr
+            answers.append(json.loads(stdout))
+        health, ready, report = answers
+        assert (health["status"], health["position"], health["store"]) == ("ok", 1, "reachable")
+        assert (ready["status"], ready["position"]) == ("ready", 1)
+        assert report["ok"] is True
+        assert report["tree_size"] == 1
     finally:
         server.stop()

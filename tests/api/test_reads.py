@@ -142,4 +142,10 @@ def test_compliance_checks_each_grant_of_the_stage(
 
 
 def test_health_reports_the_ledger_position(setup: TestClient, ledger: Ledger) -> None:
-    assert setup.get("/healthz").json() == {"status": "ok", "position": ledger.last_position()}
+    assert setup.get("/healthz").json() == {
+        "status": "ok",
+        "version": setup.app.version,  # type: ignore[attr-defined]
+        "position": ledger.last_position(),
+        "store": "reachable",
+        "integrity": None,
+    }

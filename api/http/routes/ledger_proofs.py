@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from api.http.deps import AuditorActor, LedgerDep
+from api.http.deps import AdminCaller, AuditorActor, LedgerDep
 from api.http.encoding import json_response
 from api.http.openapi import AUDIT_PROBLEMS, responses
 from infrastructure.tamper import (
@@ -115,3 +115,17 @@ def verification(request: Request, ledger: LedgerDep, _auditor: AuditorActor) ->
     its tree size for a minute."""
     cache: VerificationCache = request.app.state.verification_cache
     return json_response(cache.report(ledger))
+
+
+@router.post(
+    "/verification",
+    responses=responses(
+        200, VerificationReport, "The outcome of a full check run now", AUDIT_PROBLEMS
+    ),
+)
+def reverify(request: Request, ledger: LedgerDep, _admin: AdminCaller) -> Response:
+    """Runs a full verification now (an admin's: after restoring a store found
+    inconsistent). Its outcome is the server's integrity state: a pass lets writes in
+    again, a failure keeps refusing them."""
+    cache: VerificationCache = request.app.state.verification_cache
+    return json_response(cache.report(ledger, fresh=True))
