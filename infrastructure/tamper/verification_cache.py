@@ -28,6 +28,15 @@ class _Kept(msgspec.Struct, frozen=True):
     key: tuple[int, int]
     report: VerificationReport
     at: float
+    finished: float
+    """Wall-clock seconds since the epoch (``at`` is monotonic, for the age)."""
+
+
+class LastRun(msgspec.Struct, frozen=True):
+    """The latest verification's outcome, and when it finished (seconds since the epoch)."""
+
+    ok: bool
+    finished: float
 
 
 class VerificationCache:
@@ -48,8 +57,14 @@ class VerificationCache:
                 return kept
             report = verify_ledger(ledger)
             self.runs += 1
-            self._kept = _Kept(key, report, time.monotonic())
+            self._kept = _Kept(key, report, time.monotonic(), time.time())
             return report
+
+    @property
+    def last(self) -> LastRun | None:
+        """The latest run's outcome, however old, or None if none ran."""
+        kept = self._kept
+        return None if kept is None else LastRun(ok=kept.report.ok, finished=kept.finished)
 
     def _fresh(self, key: tuple[int, int]) -> VerificationReport | None:
         kept = self._kept
