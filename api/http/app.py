@@ -14,6 +14,8 @@ from api.http.deps import known_parameters_only
 from api.http.gateway import CommandGateway
 from api.http.lifespan import serving
 from api.http.live_feed import LiveFeed
+from api.http.metrics import LedgerMetrics
+from api.http.observed import ObservedRequests
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
 from api.http.routes import (
@@ -22,6 +24,7 @@ from api.http.routes import (
     events,
     health,
     ledger_proofs,
+    metrics,
     problem_types,
     reports,
     stages,
@@ -32,7 +35,7 @@ from infrastructure import tamper
 from infrastructure.ledger import Ledger
 from infrastructure.projections import queries
 from infrastructure.projections.filters import Names
-from infrastructure.tamper.verification_cache import VerificationCache
+from infrastructure.tamper.verification_cache import LastRun, VerificationCache
 
 # Routes are matched one by one in this order (FastAPI has no routing table), so the
 # most requested come first: a cluster's status. Commands never reach FastAPI: the
@@ -45,6 +48,7 @@ ROUTERS = (
     events.router,
     ledger_proofs.router,
     health.router,
+    metrics.router,
     problem_types.router,
 )
 DESCRIBED_BODIES: tuple[type, ...] = (
@@ -94,8 +98,9 @@ class LedgerAPI(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(ledger: Ledger) -> LedgerAPI:
-    """The API over ``ledger``; the caller owns the ledger and closes it."""
+def create_app(ledger: Ledger, *, log_requests: bool = True) -> LedgerAPI:
+    """The API over ``ledger``; the caller owns the ledger and closes it. Every request is
+    counted for ``/metrics``; ``log_requests`` also logs one line for each."""
     app = LedgerAPI(
         title="label-ledger",
         version=_version(),
@@ -118,14 +123,26 @@ def create_app(ledger: Ledger) -> LedgerAPI:
         str(getattr(route, "path", "")) for router in ROUTERS for route in router.routes
     )
     kept = KeptStatusShortcut(app.behind_front, cache=app.state.status_cache)
-    app.front = CommandGateway(
+    gateway = CommandGateway(
         kept,
         ledger=ledger,
         read_paths=read_paths,
         failures=app.state.failed_authentications,
     )
+    app.state.metrics = LedgerMetrics(ledger, lambda: last_verification(app))
+    app.front = ObservedRequests(gateway, app.state.metrics, log_requests=log_requests)
     app.openapi = msgspec_openapi(app, DESCRIBED_BODIES, WRITES)  # type: ignore[method-assign]
     return app
+
+
+def last_verification(app: FastAPI) -> LastRun | None:
+    """The newer of the last ``/ledger/verification`` and the last one run from the pages."""
+    runs = [app.state.verification_cache.last]
+    page = app.state.last_verification.run
+    if page is not None:
+        runs.append(LastRun(ok=page.report.ok, finished=page.finished_at.timestamp()))
+    known = [run for run in runs if run is not None]
+    return max(known, key=lambda run: run.finished) if known else None
 
 
 def _version() -> str:

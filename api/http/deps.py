@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from api.http.auth import READ_ROLES, authorize, bearer, bearer_secret, identified
 from api.http.auth_throttle import FailedAuthentications, client_address
 from api.http.problems import INVALID_PARAMETERS, MALFORMED_HEADER, FieldError, HttpProblem
+from api.http.request_facts import facts_of
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
 from infrastructure.access.tokens import Caller
@@ -43,7 +44,11 @@ def auditor_caller(request: Request, ledger: LedgerDep, _: Credentials) -> Calle
     caller = ledger.caller(secret)
     if caller is None:
         failures.failed(address)
-    return authorize(identified(caller), READ_ROLES, "auditing")
+    reader = authorize(identified(caller), READ_ROLES, "auditing")
+    facts = facts_of(request.scope)
+    if facts is not None:
+        facts.actor = reader.name
+    return reader
 
 
 AuditorCaller = Annotated[Caller, Depends(auditor_caller)]
