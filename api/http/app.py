@@ -98,7 +98,7 @@ class LedgerAPI(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(ledger: Ledger, *, log_requests: bool = True) -> LedgerAPI:
+def create_app(ledger: Ledger, *, log_requests: bool = False) -> LedgerAPI:
     """The API over ``ledger``; the caller owns the ledger and closes it. Every request is
     counted for ``/metrics``; ``log_requests`` also logs one line for each."""
     app = LedgerAPI(
