@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.http.app import create_app
 from infrastructure.ledger import Ledger
 from infrastructure.tamper import SigningKey, make_checkpoint
-from tests.api.http_builders import bearer, registration
+from tests.api.http_builders import registration
 
 KEY = SigningKey.generate("label-ledger.test/metrics")
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -48,7 +48,9 @@ def test_requests_are_counted_by_route_template_and_status(
 ) -> None:
     for slug in ("polymeris", "aerospace-valley"):
         assert client.post("/clusters", json=registration(slug), headers=admin).status_code == 201
-    assert client.post("/clusters", json=registration("polymeris"), headers=admin).status_code == 409
+    assert (
+        client.post("/clusters", json=registration("polymeris"), headers=admin).status_code == 409
+    )
     assert client.post("/clusters", json=registration("x-y")).status_code == 401
     for slug in ("polymeris", "polymeris", "aerospace-valley"):
         assert client.get(f"/clusters/{slug}").status_code == 200  # some kept, some routed
@@ -70,17 +72,27 @@ def test_requests_are_counted_by_route_template_and_status(
 def test_the_latency_of_every_command_the_ledger_decided_is_measured(
     client: TestClient, admin: dict[str, str]
 ) -> None:
-    assert client.post("/clusters", json=registration("polymeris"), headers=admin).status_code == 201
-    assert client.post("/clusters", json=registration("polymeris"), headers=admin).status_code == 409
+    assert (
+        client.post("/clusters", json=registration("polymeris"), headers=admin).status_code == 201
+    )
+    assert (
+        client.post("/clusters", json=registration("polymeris"), headers=admin).status_code == 409
+    )
     assert client.post("/clusters", json=registration("nope")).status_code == 401  # not decided
 
     samples = scrape(client)
     count = "label_ledger_command_duration_seconds_count"
     assert value(samples, count, command="RegisterCluster") == 2
     assert value(samples, "label_ledger_command_duration_seconds_sum", command="RegisterCluster")
-    assert value(
-        samples, "label_ledger_command_duration_seconds_bucket", command="RegisterCluster", le="+Inf"
-    ) == 2
+    assert (
+        value(
+            samples,
+            "label_ledger_command_duration_seconds_bucket",
+            command="RegisterCluster",
+            le="+Inf",
+        )
+        == 2
+    )
 
 
 def test_the_ledger_position_and_the_read_models_lag(
@@ -103,9 +115,9 @@ def test_group_commit_batch_sizes_add_up_to_the_commands_sent(
         with ThreadPoolExecutor(8) as pool:
             statuses = list(
                 pool.map(
-                    lambda slug: client.post(
-                        "/clusters", json=registration(slug), headers=admin
-                    ).status_code,
+                    lambda slug: (
+                        client.post("/clusters", json=registration(slug), headers=admin).status_code
+                    ),
                     slugs,
                 )
             )
@@ -120,7 +132,9 @@ def test_group_commit_batch_sizes_add_up_to_the_commands_sent(
     assert value(samples, f"{name}_bucket", le="256") == batches
 
 
-def test_without_group_commit_no_batch_is_counted(client: TestClient, admin: dict[str, str]) -> None:
+def test_without_group_commit_no_batch_is_counted(
+    client: TestClient, admin: dict[str, str]
+) -> None:
     client.post("/clusters", json=registration("polymeris"), headers=admin)
     samples = scrape(client)
     assert value(samples, "label_ledger_group_commit_batch_size_count") == 0
