@@ -13,6 +13,7 @@ router = APIRouter(tags=["service"])
 
 @router.get(
     "/metrics",
+    response_class=Response,
     responses=responses(
         200,
         {"type": "string"},
