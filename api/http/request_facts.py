@@ -9,6 +9,7 @@ test) finds None and records nothing.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 
@@ -19,6 +20,9 @@ MAX_REQUEST_ID = 128
 # Visible characters that need no quoting in a log line or a header; anything else sent as
 # X-Request-ID is replaced by an id of the server's own.
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,%d}" % MAX_REQUEST_ID)
+# A new id is this process's random prefix and a count: unique without a system call.
+_PREFIX = os.urandom(8).hex()
+_COUNT = itertools.count(1)
 
 
 class RequestFacts:
@@ -46,4 +50,4 @@ def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
             if _REQUEST_ID.fullmatch(value):
                 return value.decode("ascii")
             break
-    return os.urandom(16).hex()
+    return f"{_PREFIX}{next(_COUNT):016x}"
