@@ -23,6 +23,7 @@ from api.http.log_format import (
 from infrastructure.ledger import Ledger
 from tests.api.http_builders import bearer, registration
 from tests.api.live_server import EXECUTABLE, LiveServer
+from tests.api.test_auth_hygiene import log_in
 from tests.builders import issue
 
 HEX_ID = r"[0-9a-f]{32}"
@@ -87,6 +88,17 @@ def test_every_answerer_logs_the_request_id(
         assert (line["path"], line["route"], line["status"]) == (path, route, status)
         assert line["actor"] == actor
         assert line["event_ids"] == []
+
+
+def test_a_page_names_the_auditor_logged_in(
+    logged: TestClient, ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = issue(ledger, "cour-des-comptes", "auditor")
+    assert log_in(logged, secret) == 303
+    assert logged.get("/ui/audit", headers={"X-Request-ID": "page-1"}).status_code == 200
+    line = line_of(caplog, "page-1")
+    assert (line["route"], line["actor"]) == ("/ui/audit", "cour-des-comptes")
+    assert not any(secret in str(line) for line in lines(caplog))
 
 
 def test_a_problem_carries_the_request_id(
