@@ -39,6 +39,7 @@ from infrastructure.store.hooks import AppendHook
 from infrastructure.store.recorders import LedgerRecorder
 from infrastructure.store.sql import Tx
 from infrastructure.writing.batch import Pending
+from infrastructure.writing.batch_sizes import BatchSizes
 from infrastructure.writing.group_commit import GroupCommitter
 from infrastructure.writing.writer import BatchRefused, Result, Writer
 
@@ -78,6 +79,8 @@ class Ledger(Application[str]):
         self.tokens = TokenRegistry()
         self.writer = Writer(self.store, self.ledger_mapper, self.tokens)
         self.committer: GroupCommitter | None = None
+        self.batch_sizes = BatchSizes()
+        """The group-commit transactions' sizes, across every committer this ledger ran."""
 
     def close(self) -> None:
         self.disable_group_commit()
@@ -140,7 +143,7 @@ class Ledger(Application[str]):
     def enable_group_commit(self, max_batch: int = 256) -> None:
         """Lets concurrent commands share transactions (for servers with many writers)."""
         if self.committer is None:
-            self.committer = GroupCommitter(self.writer, max_batch)
+            self.committer = GroupCommitter(self.writer, max_batch, self.batch_sizes)
 
     def disable_group_commit(self) -> None:
         if self.committer is not None:

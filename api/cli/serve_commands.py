@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.types import ASGIApp
 
+    from api.http.log_format import LogFormat
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -45,9 +47,10 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--access-log/--no-access-log",
-    default=False,
+    default=True,
     show_default=True,
-    help="Log every request line (paths and statuses; never headers or tokens).",
+    help="Log one line per request: method, path, route, status, duration, request id, "
+    "actor, events appended (never headers or tokens). LEDGER_LOG_FORMAT=json|text.",
 )
 @click.option(
     "--max-connections",
@@ -85,7 +88,14 @@ def serve(
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     # Imported here so that every other command starts without the web stack.
     from api.http.app import create_app
+    from api.http.log_format import LogFormatError, chosen_format
     from api.http.server import LedgerServer
+
+    try:
+        log_format = chosen_format()
+    except LogFormatError as error:
+        fail(str(error))
+        raise
 
     limits = ConnectionLimits(
         headers_seconds=headers_timeout, body_seconds=body_timeout, connections=max_connections
@@ -106,28 +116,31 @@ def serve(
             "(docs at /docs); Ctrl-C stops",
             err=True,
         )
-        app = create_app(ledger, verify_every=verify_interval)
+        app = create_app(ledger, verify_every=verify_interval, log_requests=access_log)
         server = LedgerServer(
-            server_config(app, limits, access_log=access_log),
+            server_config(app, limits, log_format=log_format),
             end_streams=app.state.live_feed.close,
         )
         server.run(sockets=[listener])
 
 
 def server_config(
-    app: ASGIApp, limits: ConnectionLimits, *, access_log: bool = False
+    app: ASGIApp, limits: ConnectionLimits, *, log_format: LogFormat = "text"
 ) -> uvicorn.Config:
-    """How ``serve`` runs an application under uvicorn (the benchmarks' servers too)."""
+    """How ``serve`` runs an application under uvicorn (the benchmarks' servers too).
+    uvicorn's access log stays off: the application logs its own line per request."""
     import uvicorn
 
     from api.http.limited_protocol import limited_protocol
+    from api.http.log_format import logging_config
 
     return uvicorn.Config(
         app,
         http=limited_protocol(limits),
         ws="none",
+        log_config=logging_config(log_format),
         log_level="info",
-        access_log=access_log,
+        access_log=False,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         timeout_graceful_shutdown=5,
     )

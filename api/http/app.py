@@ -15,6 +15,8 @@ from api.http.gateway import CommandGateway
 from api.http.integrity import GuardedFront
 from api.http.lifespan import serving
 from api.http.live_feed import LiveFeed
+from api.http.metrics import LedgerMetrics
+from api.http.observed import ObservedRequests
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
 from api.http.routes import (
@@ -23,6 +25,7 @@ from api.http.routes import (
     events,
     health,
     ledger_proofs,
+    metrics,
     problem_types,
     reports,
     stages,
@@ -48,6 +51,7 @@ ROUTERS = (
     events.router,
     ledger_proofs.router,
     health.router,
+    metrics.router,
     problem_types.router,
 )
 DESCRIBED_BODIES: tuple[type, ...] = (
@@ -98,9 +102,12 @@ class LedgerAPI(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(ledger: Ledger, *, verify_every: float = 0.0) -> LedgerAPI:
+def create_app(
+    ledger: Ledger, *, verify_every: float = 0.0, log_requests: bool = False
+) -> LedgerAPI:
     """The API over ``ledger``; the caller owns the ledger and closes it. ``verify_every``:
-    seconds between full verifications while serving, the first at start-up (0: none)."""
+    seconds between full verifications while serving, the first at start-up (0: none).
+    Every request is counted for ``/metrics``; ``log_requests`` also logs one line for each."""
     app = LedgerAPI(
         title="label-ledger",
         version=_version(),
@@ -132,7 +139,9 @@ def create_app(ledger: Ledger, *, verify_every: float = 0.0) -> LedgerAPI:
         read_paths=read_paths,
         failures=app.state.failed_authentications,
     )
-    app.front = GuardedFront(gateway, app.state.integrity_guard, app.state.store_probe)
+    guarded = GuardedFront(gateway, app.state.integrity_guard, app.state.store_probe)
+    app.state.metrics = LedgerMetrics(ledger, lambda: app.state.verification_cache.last)
+    app.front = ObservedRequests(guarded, app.state.metrics, log_requests=log_requests)
     app.openapi = msgspec_openapi(app, DESCRIBED_BODIES, WRITES)  # type: ignore[method-assign]
     return app
 

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from api.http.auth import READ_ROLES, WRITE_ROLES, authorize, bearer, bearer_secret, identified
 from api.http.auth_throttle import FailedAuthentications, client_address
 from api.http.problems import INVALID_PARAMETERS, MALFORMED_HEADER, FieldError, HttpProblem
+from api.http.request_facts import facts_of
 from domain.access import Role
 from domain.errors import ClusterNotFound, StageNotFound
 from domain.values import SLUG_PATTERN
@@ -53,7 +54,11 @@ def caller_in(request: Request, ledger: Ledger, roles: frozenset[Role], doing: s
     caller = ledger.caller(secret)
     if caller is None:
         failures.failed(address)
-    return authorize(identified(caller), roles, doing)
+    caller = authorize(identified(caller), roles, doing)
+    facts = facts_of(request.scope)
+    if facts is not None:
+        facts.actor = caller.name
+    return caller
 
 
 AuditorCaller = Annotated[Caller, Depends(auditor_caller)]

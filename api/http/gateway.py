@@ -32,6 +32,7 @@ from api.http.decoding import (
 )
 from api.http.preconditions import etag, parse_idempotency_key, parse_if_match
 from api.http.problems import MALFORMED_HEADER, METHOD_NOT_ALLOWED, HttpProblem, answer_error
+from api.http.request_facts import RequestFacts, facts_of
 from domain.commands import Command, Context
 from infrastructure.access.tokens import Caller
 from infrastructure.ledger import Ledger
@@ -62,8 +63,11 @@ class CommandGateway:
         if found is None or (scope["method"] != "POST" and found[0].path in self.read_paths):
             await self.app(scope, receive, send)
             return
+        facts = facts_of(scope)
+        if facts is not None:
+            facts.route = found[0].path
         try:
-            response = await self.write(scope, receive, *found)
+            response = await self.write(scope, receive, *found, facts)
         except Exception as error:  # every failure is answered as a problem
             response = answer_error(
                 error, scope["method"], scope["path"], self.ledger.settings.where
@@ -71,13 +75,20 @@ class CommandGateway:
         await response(scope, receive, send)
 
     async def write(
-        self, scope: Scope, receive: Receive, exposed: Exposed, match: re.Match[str]
+        self,
+        scope: Scope,
+        receive: Receive,
+        exposed: Exposed,
+        match: re.Match[str],
+        facts: RequestFacts | None = None,
     ) -> Response:
         if scope["method"] != "POST":
             detail = f"{scope['path']} accepts POST only"
             raise HttpProblem(METHOD_NOT_ALLOWED, detail, headers={"Allow": "POST"})
         headers = request_headers(scope)
         caller = await self.caller(headers.get("authorization"), client_address(scope["client"]))
+        if facts is not None:
+            facts.actor = caller.name
         values = path_values(exposed, match)
         if_match = parse_if_match(headers.get("if-match"))
         key = parse_idempotency_key(headers.get("idempotency-key"))
@@ -96,7 +107,11 @@ class CommandGateway:
             idempotency_key=key,
             expected=None if exposed.creates() else if_match,
         )
+        if facts is not None:
+            facts.command = exposed.command.__name__
         receipt = await self.execute(command, context, caller)
+        if facts is not None and not receipt.replayed:
+            facts.event_ids = tuple(event.event_id for event in receipt.events)
         return created(receipt)
 
     async def caller(self, authorization: str | None, address: str) -> Caller:

@@ -28,6 +28,7 @@ import psycopg
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.http.request_facts import facts_of
 from infrastructure.ledger import Ledger
 from infrastructure.projections.tables import PROJECTION, positions_columns
 from infrastructure.store.sql import Tx
@@ -203,6 +204,7 @@ class KeptStatusShortcut:
     request without a kept answer, goes on to the app (whose route then keeps one)."""
 
     PREFIX = "/clusters/"
+    ROUTE = "/clusters/{slug}"
 
     def __init__(self, app: ASGIApp, cache: StatusCache) -> None:
         self.app = app
@@ -214,6 +216,9 @@ class KeptStatusShortcut:
         if answer is None:
             await self.app(scope, receive, send)
             return
+        facts = facts_of(scope)
+        if facts is not None:
+            facts.route = self.ROUTE
         response = Response(
             answer.body, media_type="application/json", headers={"ETag": answer.etag}
         )

@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, Response
 from api.http.auth import READ_ROLES
 from api.http.auth_throttle import FailedAuthentications, client_address
 from api.http.deps import LedgerDep
+from api.http.request_facts import facts_of
 from api.web.templating import render
 from infrastructure.access.tokens import Caller
 from infrastructure.ledger import Ledger
@@ -62,6 +63,9 @@ class Page:
 
     @classmethod
     def of(cls, request: Request, viewer: Caller | None) -> Page:
+        facts = facts_of(request.scope)
+        if facts is not None and viewer is not None:
+            facts.actor = viewer.name
         existing = request.cookies.get(CSRF_COOKIE, "")
         if _well_formed(existing):
             return cls(request.url.path, viewer, existing, fresh_csrf=False)

@@ -30,7 +30,16 @@ class _Kept(msgspec.Struct, frozen=True):
     key: tuple[int, int]
     report: VerificationReport
     at: float
-    """When its run started."""
+    """When its run started (monotonic, for the age)."""
+    finished: float
+    """When its run finished: wall-clock seconds since the epoch."""
+
+
+class LastRun(msgspec.Struct, frozen=True):
+    """The latest verification's outcome, and when it finished (seconds since the epoch)."""
+
+    ok: bool
+    finished: float
 
 
 class VerificationCache:
@@ -56,10 +65,16 @@ class VerificationCache:
             started = time.monotonic()
             report = verify_ledger(ledger)
             self.runs += 1
-            self._kept = _Kept(key, report, started)
+            self._kept = _Kept(key, report, started, time.time())
             if self.guard is not None:
                 self.guard.observe(report)
             return report
+
+    @property
+    def last(self) -> LastRun | None:
+        """The latest run's outcome, however old, or None if none ran."""
+        kept = self._kept
+        return None if kept is None else LastRun(ok=kept.report.ok, finished=kept.finished)
 
     def _fresh(self, key: tuple[int, int], since: float | None = None) -> VerificationReport | None:
         kept = self._kept

@@ -13,6 +13,7 @@ from concurrent.futures import Future
 
 from infrastructure.receipts import Receipt
 from infrastructure.writing.batch import Pending
+from infrastructure.writing.batch_sizes import BatchSizes
 from infrastructure.writing.writer import Writer
 
 MAX_BATCH = 256
@@ -20,9 +21,12 @@ Queued = tuple[Pending, "Future[Receipt]"]
 
 
 class GroupCommitter:
-    def __init__(self, writer: Writer, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, writer: Writer, max_batch: int = MAX_BATCH, sizes: BatchSizes | None = None
+    ) -> None:
         self._writer = writer
         self._max_batch = max_batch
+        self._sizes = BatchSizes() if sizes is None else sizes
         self._queue: queue.SimpleQueue[Queued | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._thread.start()
@@ -57,6 +61,7 @@ class GroupCommitter:
                 return
 
     def _write(self, batch: list[Queued]) -> None:
+        self._sizes.add(len(batch))
         try:
             results = self._writer.execute([pending for pending, _ in batch])
         except BaseException as error:  # the writer answers each command; this is a last resort

@@ -3,9 +3,12 @@ store and a real ``label-ledger serve``, on both stores."""
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -128,3 +131,54 @@ def test_the_health_probes_and_the_re_check_run_as_written(store_url: str, tmp_p
         assert report["tree_size"] == 1
     finally:
         server.stop()
+
+
+def test_the_metrics_and_log_commands_run_as_written(store_url: str, tmp_path: Path) -> None:
+    from tests.api.live_server import free_port
+
+    run_cli("db", "init", "--db", store_url)
+    serve, scrape, ask, find = readme_bash_lines("<!-- operating-metrics -->")
+    assert serve.endswith(" &")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {
+        "LEDGER_DATABASE_URL": store_url,
+        "PORT": str(port),
+        "LOG": str(log),
+        "API": f"http://127.0.0.1:{port}",
+    }
+    server = shell(f"{serve}\necho $!\nwait", **env)  # as written, then told its pid
+    assert server.stdout is not None
+    pid = int(server.stdout.readline())
+    try:
+        deadline = time.monotonic() + GIVE_UP_SECONDS  # only bounds a broken start
+        while "Application startup complete" not in (log.read_text() if log.exists() else ""):
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        outputs = []
+        for line in (scrape, ask, find):
+            done = shell(line, **env)
+            stdout, stderr = done.communicate(timeout=60)
+            assert done.returncode == 0, stderr
+            outputs.append(stdout)
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    metrics, health, found = outputs
+    assert metrics.splitlines() == [
+        "label_ledger_store_up 1.0",
+        "label_ledger_position 0.0",
+        "label_ledger_read_model_lag 0.0",
+    ]
+    assert json.loads(health) == {
+        "status": "ok",
+        "version": version("label-ledger"),
+        "position": 0,
+        "store": "reachable",
+        "integrity": None,
+    }
+    [line] = found.splitlines()
+    logged = json.loads(line)
+    assert logged["request_id"] == "deploy-42"
+    assert (logged["route"], logged["status"]) == ("/healthz", 200)

@@ -30,7 +30,7 @@ from api.web.views.cluster_story import cluster_story
 from api.web.views.overview import LastVerification, VerificationRun
 from domain.errors import StageNotFound
 from infrastructure.projections import queries
-from infrastructure.tamper import list_checkpoints, verify_ledger
+from infrastructure.tamper import list_checkpoints
 from infrastructure.tamper.standing import checkpoint_standing
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -109,7 +109,8 @@ def audit_compliance(number: StagePath, page: AuditorPage, ledger: LedgerDep) ->
 
 @router.get("/ui/audit/verification")
 def audit_verification(request: Request, page: AuditorPage, ledger: LedgerDep) -> Response:
-    report = verify_ledger(ledger)
+    # Shared with /ledger/verification: one run at a time, kept briefly, seen by the guard.
+    report = request.app.state.verification_cache.report(ledger)
     run = VerificationRun(report=report, finished_at=datetime.now(UTC), by=_name(page))
     last: LastVerification = request.app.state.last_verification
     last.run = run
