@@ -3,8 +3,6 @@ store and a real ``label-ledger serve``, on both stores."""
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
 import json
 import os
 import re
@@ -12,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 from infrastructure.composition import open_ledger
