@@ -179,12 +179,22 @@ class ViewFold:
     def _cached_rows(
         self, view: str, records: dict[str, ClusterRecord] | dict[str, StageRecord]
     ) -> Iterator[tuple[RowKey, bytes]]:
-        cache = self._row_digests[view]
         for key in sorted(records):
-            digest = cache.get(key)
-            if digest is None:
-                digest = cache[key] = row_digest((key,), records[key])
+            digest = self.row_digest(view, key)
+            assert digest is not None
             yield (key,), digest
+
+    def row_digest(self, view: str, key: str) -> bytes | None:
+        """The digest of one cluster's or stage's row (None: no such row)."""
+        records = self.clusters if view == CLUSTERS else self.stages
+        record = records.get(key)
+        if record is None:
+            return None
+        cache = self._row_digests[view]
+        digest = cache.get(key)
+        if digest is None:
+            digest = cache[key] = row_digest((key,), record)
+        return digest
 
     def view_digest(self, view: str) -> bytes:
         return view_digest(view, (digest for _, digest in self.rows(view)))

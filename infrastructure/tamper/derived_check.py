@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from hashlib import sha256
 
 import msgspec
@@ -43,7 +44,7 @@ from infrastructure.tamper.diagnosis import (
 from infrastructure.tamper.event_rows import EventTable
 from infrastructure.tamper.heads import Head, heads_root
 from infrastructure.tamper.reads import select_all
-from infrastructure.tamper.view_tables import stored_rows
+from infrastructure.tamper.view_tables import Known, ordered_rows
 
 PAGE = 50_000
 STORED_VIEWS = (CLUSTERS, REVIEWS, STAGES, FACETS)
@@ -153,9 +154,10 @@ class _DerivedRun:
             )
             return Problem(position=self.size, kind=READ_MODEL_DIFFERS, detail=detail), 0
         for checked, view in enumerate(STORED_VIEWS):
-            expected = list(self.fold.rows(view))
-            known = _known_stored_form(self.fold.forms, dict(expected))
-            difference = first_difference(expected, stored_rows(self.tx, view, known=known))
+            known = _known_stored_form(self.fold, view)
+            # closing: a comparison that stops early ends the stream within the transaction
+            with closing(ordered_rows(self.tx, view, known=known)) as stored:
+                difference = first_difference(self.fold.rows(view), stored)
             if difference is not None:
                 return self._differs(view, *difference), checked
         if deep:
@@ -205,15 +207,22 @@ class _DerivedRun:
         return None if record is None else (record.stage.number, encode_record(record))
 
 
-def _known_stored_form(
-    forms: dict[RowKey, bytes], digests: dict[RowKey, bytes]
-) -> Callable[[RowKey, bytes], bytes | None]:
-    """Stored bytes equal to the folded row's encoding stand for the folded row itself."""
+def _known_stored_form(fold: ViewFold, view: str) -> Known:
+    """Stored bytes equal to the folded row's encoding stand for the folded row itself.
+    Rows come in key order, so a cluster's review digests are looked up once per cluster."""
+    forms = fold.forms
+    reviews: dict[str, dict[int, bytes]] = {}
 
     def known(key: RowKey, raw: bytes) -> bytes | None:
         form = forms.get(key)
         if form is None or form != sha256(raw).digest():
             return None
-        return digests.get(key)
+        if view != REVIEWS:
+            return fold.row_digest(view, str(key[0]))
+        cluster_id = str(key[0])
+        if cluster_id not in reviews:
+            reviews.clear()
+            reviews[cluster_id] = dict(fold.reviews.get(cluster_id, ()))
+        return reviews[cluster_id].get(int(key[1]))
 
     return known

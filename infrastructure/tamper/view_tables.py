@@ -1,13 +1,16 @@
 """The stored read models, read as views: ``(key, row digest)`` in key order.
 
-Rows are sorted here, not by SQL (PostgreSQL's collation need not be code-point order).
-A row that does not decode still gets a digest (of its raw bytes), which no folded row
+``stored_rows`` sorts them in Python; ``ordered_rows`` streams them in the order SQL gives
+with a code-point collation (``COLLATE "C"`` on PostgreSQL; SQLite's ``BINARY`` already
+is): a whole table is never held. A row whose key SQL orders otherwise (a value of another
+type written in) comes out of order, which a comparison names as a difference. A row that
+does not decode still gets a digest (of its raw bytes), which no folded row
 has, so it is named like any other differing row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from hashlib import sha256
 from typing import Any
 
@@ -29,7 +32,7 @@ from infrastructure.projections.tables import (
     STAGE_STATES,
 )
 from infrastructure.store.sql import Tx
-from infrastructure.tamper.reads import select_all
+from infrastructure.tamper.reads import select_all, select_streamed
 
 ViewRows = list[tuple[RowKey, bytes]]
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, TypeError, ValueError)
@@ -50,25 +53,40 @@ def stored_rows(
     return rows
 
 
-def _read(tx: Tx, view: str, known: Known | None) -> Iterator[tuple[RowKey, bytes]]:
+def ordered_rows(
+    tx: Tx, view: str, known: Known | None = None
+) -> Generator[tuple[RowKey, bytes], None, None]:
+    """The stored rows of ``view`` in key order, streamed."""
+    return _read(tx, view, known, ordered=True)
+
+
+def _read(
+    tx: Tx, view: str, known: Known | None, *, ordered: bool = False
+) -> Generator[tuple[RowKey, bytes], None, None]:
+    text = ' COLLATE "C"' if tx.dialect == "postgresql" else ""
+
+    def rows(columns: str, table: str, order: str) -> Iterator[Any]:
+        statement = f"SELECT {columns} FROM {tx.table(table)}"
+        if not ordered:
+            return iter(select_all(tx, statement))
+        return select_streamed(tx, f"{statement} ORDER BY {order.format(text=text)}")
+
     if view == CLUSTERS:
-        for cluster_id, state in select_all(
-            tx, f"SELECT cluster_id, state FROM {tx.table(CLUSTER_STATES)}"
-        ):
+        for cluster_id, state in rows("cluster_id, state", CLUSTER_STATES, "cluster_id{text}"):
             yield _decoded((str(cluster_id),), state, CLUSTER_DECODER, known)
     elif view == STAGES:
-        for stage_id, state in select_all(
-            tx, f"SELECT stage_id, state FROM {tx.table(STAGE_STATES)}"
-        ):
+        for stage_id, state in rows("stage_id, state", STAGE_STATES, "stage_id{text}"):
             yield _decoded((str(stage_id),), state, STAGE_DECODER, known)
     elif view == REVIEWS:
-        for cluster_id, version, state in select_all(
-            tx, f"SELECT cluster_id, version, state FROM {tx.table(CLUSTER_REVIEWS)}"
+        for cluster_id, version, state in rows(
+            "cluster_id, version, state", CLUSTER_REVIEWS, "cluster_id{text}, version"
         ):
             yield _decoded((str(cluster_id), _int(version)), state, REVIEW_DECODER, known)
     elif view == FACETS:
-        for cluster_id, facet, value in select_all(
-            tx, f"SELECT cluster_id, facet, value FROM {tx.table(CLUSTER_FACETS)}"
+        for cluster_id, facet, value in rows(
+            "cluster_id, facet, value",
+            CLUSTER_FACETS,
+            "cluster_id{text}, facet{text}, value{text}",
         ):
             key = (str(cluster_id), str(facet), str(value))
             yield key, row_digest(key, None)
