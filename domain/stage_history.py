@@ -92,7 +92,8 @@ def stage_history(record: StageRecord, clusters: Sequence[ClusterRecord]) -> Sta
     stage = record.stage
     n = stage.number
     lineage = Lineage(clusters)
-    granted = _entries(clusters, "granted", n)
+    entries = _stage_entries(clusters, n, stage.starts_on, stage.ends_on)
+    granted = entries["granted"]
     first_grants = _first_per_cluster(granted)
     renewed = tuple(e for e in first_grants if lineage.held_to_end(e.slug, n - 1))
     new = tuple(e for e in first_grants if not lineage.labelled_before(e.slug, n))
@@ -100,11 +101,11 @@ def stage_history(record: StageRecord, clusters: Sequence[ClusterRecord]) -> Sta
     lists = {
         "granted": granted,
         "conditional": tuple(e for e in granted if e.conditions),
-        "extended": _entries(clusters, "extended", n),
-        "withdrawn": _entries(clusters, "withdrawn", n),
-        "expired": _entries(clusters, "expired", n),
-        "merged": _during(clusters, "merged", stage.starts_on, stage.ends_on),
-        "dissolved": _during(clusters, "dissolved", stage.starts_on, stage.ends_on),
+        "extended": entries["extended"],
+        "withdrawn": entries["withdrawn"],
+        "expired": entries["expired"],
+        "merged": entries["merged"],
+        "dissolved": entries["dissolved"],
         "renewed": renewed,
         "new_entrants": new,
         "returning": returning,
@@ -207,25 +208,29 @@ def _last_decision_is_grant(record: ClusterRecord, stage: int) -> bool:
     return bool(decisions) and decisions[-1].kind == "granted"
 
 
-def _entries(
-    clusters: Iterable[ClusterRecord], kind: MilestoneKind, stage: int
-) -> tuple[StageEntry, ...]:
-    found = [
-        _entry(r, m) for r in clusters for m in r.milestones if m.kind == kind and m.stage == stage
-    ]
-    return tuple(sorted(found, key=lambda e: (e.on, e.slug)))
+STAGE_KINDS: tuple[MilestoneKind, ...] = ("granted", "extended", "withdrawn", "expired")
+"""Decisions listed under the stage they name."""
+DATED_KINDS: tuple[MilestoneKind, ...] = ("merged", "dissolved")
+"""Events listed under the stage whose dates they fall in."""
 
 
-def _during(
-    clusters: Iterable[ClusterRecord], kind: MilestoneKind, start: date, end: date
-) -> tuple[StageEntry, ...]:
-    found = [
-        _entry(r, m)
-        for r in clusters
-        for m in r.milestones
-        if m.kind == kind and start <= m.effective_on <= end
-    ]
-    return tuple(sorted(found, key=lambda e: (e.on, e.slug)))
+def _stage_entries(
+    clusters: Iterable[ClusterRecord], stage: int, start: date, end: date
+) -> dict[MilestoneKind, tuple[StageEntry, ...]]:
+    """Every milestone a stage's history lists, by kind, each list by date then slug; one
+    pass over the clusters' milestones (a history reads every cluster)."""
+    found: dict[MilestoneKind, list[StageEntry]] = {k: [] for k in STAGE_KINDS + DATED_KINDS}
+    for record in clusters:
+        for m in record.milestones:
+            if m.kind in STAGE_KINDS:
+                if m.stage == stage:
+                    found[m.kind].append(_entry(record, m))
+            elif m.kind in DATED_KINDS and start <= m.effective_on <= end:
+                found[m.kind].append(_entry(record, m))
+    return {
+        kind: tuple(sorted(entries, key=lambda e: (e.on, e.slug)))
+        for kind, entries in found.items()
+    }
 
 
 def _entry(record: ClusterRecord, milestone: Milestone) -> StageEntry:

@@ -68,6 +68,8 @@ class ViewFold:
         self.stages: dict[str, StageRecord] = {}
         self.reviews: dict[str, ReviewDigests] = {}
         self._row_digests: dict[str, dict[str, bytes]] = {CLUSTERS: {}, STAGES: {}}
+        self.view_digests: dict[str, bytes] = {}
+        """Digests of the views no event changed since they were computed."""
 
     # --- folding ----------------------------------------------------------
 
@@ -105,6 +107,7 @@ class ViewFold:
             advance = advance_cluster_record(self.clusters.get(key), events)
             self._set_cluster(key, advance.record)
             if advance.reviews:
+                self.view_digests.pop(REVIEWS, None)
                 self.reviews.setdefault(key, []).extend(_review_rows(key, advance.reviews))
                 self._remember_reviews(key, advance.reviews)
             return
@@ -124,6 +127,7 @@ class ViewFold:
             self._set_cluster(key, advance.record)
             for version, _ in self.reviews.get(key, []):
                 self.forms.pop((key, version), None)
+            self.view_digests.pop(REVIEWS, None)
             self.reviews[key] = _review_rows(key, advance.reviews)
             self._remember_reviews(key, advance.reviews)
         else:
@@ -132,12 +136,14 @@ class ViewFold:
     def _set_cluster(self, key: str, record: ClusterRecord) -> None:
         self.clusters[key] = record
         self._row_digests[CLUSTERS].pop(key, None)
+        self.view_digests.pop(CLUSTERS, None)
         if self.stored_forms:
             self.forms[(key,)] = stored_form(record)
 
     def _set_stage(self, key: str, record: StageRecord) -> None:
         self.stages[key] = record
         self._row_digests[STAGES].pop(key, None)
+        self.view_digests.pop(STAGES, None)
         if self.stored_forms:
             self.forms[(key,)] = stored_form(record)
 
@@ -155,6 +161,7 @@ class ViewFold:
         _put(self.reviews, key, saved.reviews)
         for cache in self._row_digests.values():
             cache.pop(key, None)
+        self.view_digests.clear()
 
     # --- digests ----------------------------------------------------------
 
@@ -197,7 +204,12 @@ class ViewFold:
         return digest
 
     def view_digest(self, view: str) -> bytes:
-        return view_digest(view, (digest for _, digest in self.rows(view)))
+        digest = self.view_digests.get(view)
+        if digest is None:
+            digest = view_digest(view, (digest for _, digest in self.rows(view)))
+            if view != FACETS:  # facets follow cluster records: not tracked apart
+                self.view_digests[view] = digest
+        return digest
 
     def views_digest(self) -> bytes:
         """The digest a checkpoint of the folded tree size commits to."""

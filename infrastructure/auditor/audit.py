@@ -445,6 +445,7 @@ class _Audit:
             clusters=fold.clusters,
             stages=fold.stages,
             reviews=fold.reviews,
+            view_digests=fold.view_digests,
             recheck_next=self.state.recheck_next if self.state else 1,
         )
         save_state(self.state_dir, state, self.new_leaves, old_size)

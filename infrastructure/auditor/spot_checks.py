@@ -154,7 +154,7 @@ def _status_mismatch(
     except (KeyError, TypeError, ValueError):
         return Mismatch(aggregate_id=cluster_id, what=where, detail="serves no as_of date")
     expected = msgspec.json.decode(msgspec.json.encode(cluster_status_view(record, day)))
-    actual = msgspec.json.decode(msgspec.json.encode(item))
+    actual = item  # decoded from JSON already: compared as JSON values
     if actual == expected:
         return None
     fields = sorted(k for k in set(expected) | set(actual) if expected.get(k) != actual.get(k))

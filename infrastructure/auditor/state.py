@@ -3,7 +3,7 @@
 * ``state.msgpack``: the log's key, the last checkpoint it verified (note, size, root),
   the frontier of that tree (one hash per set bit of the size, to extend it without
   re-reading anything), every aggregate's head, the views folded up to that size
-  (cluster and stage records, review row digests) and where the rolling re-check
+  (cluster and stage records, review row digests, each view's digest) and where the rolling re-check
   stands. Written whole, atomically (a new file renamed over the old), after a run that
   found nothing.
 * ``leaves.bin``: every verified leaf hash, 32 bytes each, in position order, appended to.
@@ -42,6 +42,8 @@ class AuditState(msgspec.Struct, kw_only=True):
     stages: dict[str, StageRecord]
     reviews: dict[str, list[tuple[int, bytes]]]
     recheck_next: int = 0
+    view_digests: dict[str, bytes] = msgspec.field(default_factory=dict)
+    """Digests of the folded views at ``tree_size`` (a run recomputes only those that change)."""
 
 
 class StateError(ValueError):
@@ -95,4 +97,5 @@ def fold_from(state: AuditState | None, fold: ViewFold) -> ViewFold:
         fold.clusters = dict(state.clusters)
         fold.stages = dict(state.stages)
         fold.reviews = {key: list(rows) for key, rows in state.reviews.items()}
+        fold.view_digests = dict(state.view_digests)
     return fold
