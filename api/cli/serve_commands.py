@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--access-log/--no-access-log",
-    default=True,
+    default=False,
     show_default=True,
     help="Log one line per request: method, path, route, status, duration, request id, "
     "actor, events appended (never headers or tokens). LEDGER_LOG_FORMAT=json|text.",
