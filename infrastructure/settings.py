@@ -121,14 +121,21 @@ def _sqlite_env(path: str, url: str, mode: StoreMode) -> dict[str, str]:
 
 def statement_timeout() -> str:
     raw = os.environ.get(STATEMENT_TIMEOUT_VARIABLE, "").strip() or "0"
+    seconds_setting(STATEMENT_TIMEOUT_VARIABLE, raw, "give seconds (0: no limit)")
+    return raw
+
+
+def seconds_setting(variable: str, raw: str, expected: str) -> float:
+    """A variable's number of seconds (finite, not negative); StoreSettingError saying
+    what is ``expected`` if it is not one."""
     try:
         seconds = float(raw)
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds < float("inf"):
-        msg = f"{STATEMENT_TIMEOUT_VARIABLE}={raw!r}: give seconds (0: no limit)"
+        msg = f"{variable}={raw!r}: {expected}"
         raise StoreSettingError(msg)
-    return raw
+    return seconds
 
 
 def _postgres_env(url: str, mode: StoreMode) -> dict[str, str]:

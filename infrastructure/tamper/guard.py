@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from infrastructure.settings import seconds_setting
 from infrastructure.tamper.diagnosis import Problem
 from infrastructure.tamper.verification import VerificationReport
 
@@ -75,11 +76,5 @@ def verify_every(env: Mapping[str, str]) -> float:
     raw = env.get(VERIFY_EVERY_VARIABLE, "").strip()
     if not raw:
         return VERIFY_EVERY
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        msg = f"{VERIFY_EVERY_VARIABLE}={raw!r}: give seconds between verifications (0: none)"
-        raise ValueError(msg)
-    return seconds
+    expected = "give seconds between verifications (0: none)"
+    return seconds_setting(VERIFY_EVERY_VARIABLE, raw, expected)

@@ -12,6 +12,7 @@ from api.http.app import create_app
 from infrastructure.ledger import Ledger
 from tests.api.http_builders import bearer
 from tests.builders import issue
+from tests.raw_store import RawStore
 
 
 @pytest.fixture
@@ -35,3 +36,14 @@ def admin(ledger: Ledger) -> dict[str, str]:
 def auditor(ledger: Ledger) -> dict[str, str]:
     """Headers of an auditor token named ``cour-des-comptes``."""
     return bearer(issue(ledger, "cour-des-comptes", "auditor"))
+
+
+@pytest.fixture
+def raw(store_url: str, ledger: Ledger) -> Iterator[RawStore]:
+    """The ledger's store, for writing behind the server's back."""
+    del ledger  # the store exists
+    store = RawStore(store_url)
+    try:
+        yield store
+    finally:
+        store.close()

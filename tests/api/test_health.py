@@ -5,7 +5,6 @@ position. Both answer within a second, on both stores."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,16 +20,6 @@ from tests.api.http_builders import labelled
 from tests.api.tcp_proxy import TcpProxy
 from tests.api.test_damaged_store import garble_table_root
 from tests.raw_store import RawStore
-
-
-@pytest.fixture
-def raw(store_url: str, ledger: Ledger) -> Iterator[RawStore]:
-    del ledger  # the store exists
-    store = RawStore(store_url)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infrastructure.composition import open_ledger
-from infrastructure.ledger import Ledger
 from tests.api.http_builders import GRANT_5, STAGE_5, bearer, labelled, registration
 from tests.api.live_server import EXECUTABLE, LiveServer
 from tests.builders import issue
@@ -33,16 +31,6 @@ def edited_position(raw: RawStore) -> int:
 
 def finding(position: int) -> str:
     return f"failed; position={position}; kind=payload-altered"
-
-
-@pytest.fixture
-def raw(store_url: str, ledger: Ledger) -> Iterator[RawStore]:
-    del ledger  # the store exists
-    store = RawStore(store_url)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def assert_refused(response: httpx.Response, position: int) -> None:
