@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--access-log/--no-access-log",
-    default=False,
+    default=True,
     show_default=True,
     help="Log one line per request: method, path, route, status, duration, request id, "
     "actor, events appended (never headers or tokens). LEDGER_LOG_FORMAT=json|text.",
@@ -89,6 +89,7 @@ def serve(
     # Imported here so that every other command starts without the web stack.
     from api.http.app import create_app
     from api.http.log_format import LogFormatError, chosen_format
+    from api.http.request_log import request_log_for
     from api.http.server import LedgerServer
 
     try:
@@ -116,7 +117,8 @@ def serve(
             "(docs at /docs); Ctrl-C stops",
             err=True,
         )
-        app = create_app(ledger, verify_every=verify_interval, log_requests=access_log)
+        request_log = request_log_for(log_format) if access_log else None
+        app = create_app(ledger, verify_every=verify_interval, request_log=request_log)
         server = LedgerServer(
             server_config(app, limits, log_format=log_format),
             end_streams=app.state.live_feed.close,

@@ -19,6 +19,7 @@ from api.http.metrics import LedgerMetrics
 from api.http.observed import ObservedRequests
 from api.http.openapi import msgspec_openapi
 from api.http.problems import FieldError, ProblemType, install_problem_handlers
+from api.http.request_log import RequestLog
 from api.http.routes import (
     auditing,
     clusters,
@@ -103,11 +104,11 @@ class LedgerAPI(FastAPI):
 
 
 def create_app(
-    ledger: Ledger, *, verify_every: float = 0.0, log_requests: bool = False
+    ledger: Ledger, *, verify_every: float = 0.0, request_log: RequestLog | None = None
 ) -> LedgerAPI:
     """The API over ``ledger``; the caller owns the ledger and closes it. ``verify_every``:
     seconds between full verifications while serving, the first at start-up (0: none).
-    Every request is counted for ``/metrics``; ``log_requests`` also logs one line for each."""
+    Every request is counted for ``/metrics``; ``request_log`` also gets one line for each."""
     app = LedgerAPI(
         title="label-ledger",
         version=_version(),
@@ -141,7 +142,7 @@ def create_app(
     )
     guarded = GuardedFront(gateway, app.state.integrity_guard, app.state.store_probe)
     app.state.metrics = LedgerMetrics(ledger, lambda: app.state.verification_cache.last)
-    app.front = ObservedRequests(guarded, app.state.metrics, log_requests=log_requests)
+    app.front = ObservedRequests(guarded, app.state.metrics, request_log=request_log)
     app.openapi = msgspec_openapi(app, DESCRIBED_BODIES, WRITES)  # type: ignore[method-assign]
     return app
 

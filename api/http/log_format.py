@@ -19,6 +19,8 @@ ENV = "LEDGER_LOG_FORMAT"
 LogFormat = Literal["json", "text"]
 FORMATS: tuple[LogFormat, ...] = ("json", "text")
 _encode = msgspec.json.Encoder().encode
+REQUEST_LOGGER = "label_ledger.http"
+"""The logger of the request lines (``observed.py``, ``request_log.py``)."""
 
 
 class LogFormatError(ValueError):
@@ -39,8 +41,13 @@ def chosen_format(env: dict[str, str] | None = None, *, terminal: bool | None = 
     return "text" if terminal else "json"
 
 
+def iso_time(seconds: float) -> str:
+    """A log line's time: UTC, to the millisecond."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+
+
 def _time(record: logging.LogRecord) -> str:
-    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+    return iso_time(record.created)
 
 
 class JsonFormatter(logging.Formatter):

@@ -11,7 +11,6 @@ the ids of the events appended. Headers are never logged, so neither is a token.
 
 from __future__ import annotations
 
-import logging
 from time import perf_counter
 from typing import Any
 
@@ -19,16 +18,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.metrics import UNMATCHED, LedgerMetrics
 from api.http.request_facts import KEY, RequestFacts, request_id_of
+from api.http.request_log import RequestLog
 
-log = logging.getLogger("label_ledger.http")
 REQUEST_ID = b"x-request-id"
 
 
 class ObservedRequests:
-    def __init__(self, app: ASGIApp, metrics: LedgerMetrics, *, log_requests: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: LedgerMetrics, *, request_log: RequestLog | None
+    ) -> None:
         self.app = app
         self.metrics = metrics
-        self.log_requests = log_requests
+        self.request_log = request_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,15 +62,9 @@ class ObservedRequests:
         self.metrics.request(method, route, status)
         if facts.command is not None:
             self.metrics.command(facts.command, seconds)
-        if self.log_requests and log.isEnabledFor(logging.INFO):
+        if self.request_log is not None:
             path: str = scope["path"]
-            log.info(
-                "%s %s %d",
-                method,
-                path,
-                status,
-                extra={"request": request_fields(method, path, route, status, seconds, facts)},
-            )
+            self.request_log.write(request_fields(method, path, route, status, seconds, facts))
 
 
 def route_of(scope: Scope) -> str:

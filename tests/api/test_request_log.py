@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import subprocess
@@ -20,6 +21,7 @@ from api.http.log_format import (
     TextFormatter,
     chosen_format,
 )
+from api.http.request_log import JsonLinesRequestLog, LoggingRequestLog
 from infrastructure.ledger import Ledger
 from tests.api.http_builders import bearer, registration
 from tests.api.live_server import EXECUTABLE, LiveServer
@@ -32,7 +34,7 @@ HEX_ID = r"[0-9a-f]{32}"
 @pytest.fixture
 def logged(ledger: Ledger, caplog: pytest.LogCaptureFixture) -> Iterator[TestClient]:
     caplog.set_level(logging.INFO, logger="label_ledger.http")
-    with TestClient(create_app(ledger, log_requests=True)) as client:
+    with TestClient(create_app(ledger, request_log=LoggingRequestLog())) as client:
         yield client
 
 
@@ -181,6 +183,39 @@ def test_json_lines_hold_every_field() -> None:
     assert line["message"] == "GET /x 200"
     assert {name: line[name] for name in fields} == fields
     assert line["time"].endswith("+00:00")
+
+
+def test_direct_json_lines_are_the_json_formatter_s_lines(tmp_path: Path) -> None:
+    """``serve`` writes JSON request lines without ``logging``: the same object, same keys
+    in the same order, as the JSON formatter gives, one line per request."""
+    fields = {
+        "method": "POST",
+        "path": "/clusters",
+        "route": "/clusters",
+        "status": 201,
+        "duration_ms": 1.5,
+        "request_id": "r1",
+        "actor": "dge",
+        "event_ids": ["cluster:a@1"],
+    }
+    out = tmp_path / "log"
+
+    async def two_requests() -> None:
+        with out.open("wb") as handle:
+            request_log = JsonLinesRequestLog(handle.fileno())
+            request_log.write(fields)
+            request_log.write({**fields, "request_id": "r2"})
+            await asyncio.sleep(0)  # the loop's next iteration writes them
+
+    asyncio.run(two_requests())
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    made = record(**fields)
+    made.args = ("POST", "/clusters", 201)
+    expected = json.loads(JsonFormatter().format(made))
+    assert [line["request_id"] for line in written] == ["r1", "r2"]
+    for line in (written[0], expected):
+        del line["time"]
+    assert list(written[0].items()) == list(expected.items())
 
 
 def test_text_lines_read_as_a_sentence_then_the_fields() -> None:
