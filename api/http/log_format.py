@@ -50,17 +50,27 @@ def _time(record: logging.LogRecord) -> str:
     return iso_time(record.created)
 
 
+def json_line(
+    seconds: float, level: str, logger: str, message: str, fields: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A JSON log line's object: its time, level, logger and message, then ``fields``."""
+    line: dict[str, Any] = {
+        "time": iso_time(seconds),
+        "level": level,
+        "logger": logger,
+        "message": message,
+    }
+    if fields is not None:
+        line.update(fields)
+    return line
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": _time(record),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
         fields = getattr(record, "request", None)
-        if fields is not None:
-            line.update(fields)
+        line = json_line(
+            record.created, record.levelname.lower(), record.name, record.getMessage(), fields
+        )
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return _encode(line).decode()

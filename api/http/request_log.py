@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from api.http.log_format import REQUEST_LOGGER, LogFormat, iso_time
+from api.http.log_format import REQUEST_LOGGER, LogFormat, json_line
 
 log = logging.getLogger(REQUEST_LOGGER)
 _encode = msgspec.json.Encoder().encode
@@ -35,13 +35,17 @@ def request_log_for(log_format: LogFormat) -> RequestLog:
     return JsonLinesRequestLog(2) if log_format == "json" else LoggingRequestLog()
 
 
+def request_message(fields: dict[str, Any]) -> str:
+    """A request line's message: ``GET /clusters 200``."""
+    return f"{fields['method']} {fields['path']} {fields['status']}"
+
+
 class LoggingRequestLog:
     """Through ``logging``: formatted by the handlers of ``label_ledger.http``."""
 
     def write(self, fields: dict[str, Any]) -> None:
         if log.isEnabledFor(logging.INFO):
-            message = f"{fields['method']} {fields['path']} {fields['status']}"
-            log.info(message, extra={"request": fields})
+            log.info(request_message(fields), extra={"request": fields})
 
 
 class JsonLinesRequestLog:
@@ -53,13 +57,7 @@ class JsonLinesRequestLog:
         self.scheduled = False
 
     def write(self, fields: dict[str, Any]) -> None:
-        line = {
-            "time": iso_time(time.time()),
-            "level": "info",
-            "logger": REQUEST_LOGGER,
-            "message": f"{fields['method']} {fields['path']} {fields['status']}",
-            **fields,
-        }
+        line = json_line(time.time(), "info", REQUEST_LOGGER, request_message(fields), fields)
         self.pending.append(_encode(line) + b"\n")
         if not self.scheduled:
             self.scheduled = True

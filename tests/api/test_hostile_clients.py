@@ -185,6 +185,28 @@ def answers_of(sockets: list[socket.socket], timeout: float = 30) -> list[tuple[
     return [answers.get(sock, (received[sock], timeout)) for sock in sockets]
 
 
+DRIP_SECONDS = 0.02
+
+
+def drip(sock: socket.socket, data: bytes) -> None:
+    """Sends ``data`` a byte at a time, ``DRIP_SECONDS`` apart, until the server cuts it."""
+    try:
+        for byte in data:
+            sock.sendall(bytes([byte]))
+            time.sleep(DRIP_SECONDS)
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+
+
+def admin_post_head(served: Served, content_length: int) -> bytes:
+    """The head of an admin's ``POST /clusters`` announcing ``content_length`` bytes."""
+    return (
+        b"POST /clusters HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Authorization: " + served.admin["Authorization"].encode() + b"\r\n"
+        b"Content-Length: %d\r\n\r\n" % content_length
+    )
+
+
 def status_of(answer: bytes) -> int:
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
 
@@ -389,15 +411,10 @@ def test_a_request_head_sent_a_byte_at_a_time_is_cut_at_the_deadline(served: Ser
     sock = connect(served)
     started = time.monotonic()
     with victim(served, "a request head dripped byte by byte"):
-        try:
-            for byte in head:
-                sock.sendall(bytes([byte]))
-                time.sleep(0.02)  # the whole head would take 4.5 s
-        except (ConnectionResetError, BrokenPipeError):
-            pass
+        drip(sock, head)  # the whole head would take 4.5 s
         answer, _ = answer_of(sock)
     assert status_of(answer) == 408
-    assert time.monotonic() - started < len(head) * 0.02
+    assert time.monotonic() - started < len(head) * DRIP_SECONDS
 
 
 @connection_only
@@ -407,11 +424,7 @@ def test_a_body_shorter_than_announced_is_answered_408_and_appends_nothing(
     with served.server.client() as http:
         before = http.get("/healthz").json()["position"]
     body = b'{"slug": "short", "name": "Short"}'
-    head = (
-        b"POST /clusters HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Authorization: " + served.admin["Authorization"].encode() + b"\r\n"
-        b"Content-Length: %d\r\n\r\n" % (len(body) + 10)
-    )
+    head = admin_post_head(served, len(body) + 10)
     with victim(served, "a body 10 bytes short"):
         sock = connect(served)
         sock.sendall(head + body)
@@ -426,24 +439,15 @@ def test_a_body_shorter_than_announced_is_answered_408_and_appends_nothing(
 @connection_only
 def test_a_body_dripped_a_byte_at_a_time_is_cut_at_the_deadline(served: Served) -> None:
     body = b'{"slug": "drip", "name": "' + b"d" * 200 + b'"}'
-    head = (
-        b"POST /clusters HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Authorization: " + served.admin["Authorization"].encode() + b"\r\n"
-        b"Content-Length: %d\r\n\r\n" % len(body)
-    )
+    head = admin_post_head(served, len(body))
     sock = connect(served)
     sock.sendall(head)
     started = time.monotonic()
     with victim(served, "a body dripped byte by byte"):
-        try:
-            for byte in body:
-                sock.sendall(bytes([byte]))
-                time.sleep(0.02)  # the whole body would take 4.5 s
-        except (ConnectionResetError, BrokenPipeError):
-            pass
+        drip(sock, body)  # the whole body would take 4.5 s
         answer, _ = answer_of(sock)
     assert status_of(answer) == 408
-    assert time.monotonic() - started < len(body) * 0.02
+    assert time.monotonic() - started < len(body) * DRIP_SECONDS
 
 
 @connection_only
